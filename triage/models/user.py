@@ -1,0 +1,68 @@
+"""Users, their roles and assignments, web sessions and login attempts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from triage.models.types import UTCDateTime, utcnow
+
+ROLES = ("analyst", "lead", "admin")
+
+
+class UserBase(SQLModel):
+    username: str = Field(max_length=80, unique=True)
+    display_name: str | None = None
+    role: str = Field(default="analyst", max_length=10)
+    active: bool = True
+
+
+class User(UserBase, table=True):
+    __tablename__ = "users"  # "user" is reserved in PostgreSQL
+
+    id: int | None = Field(default=None, primary_key=True)
+    password_hash: str
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class UserCreate(UserBase):
+    password: str = Field(min_length=8)
+
+
+class UserPublic(UserBase):
+    id: int
+
+
+class Assignment(SQLModel, table=True):
+    """An analyst staffed on a (commitment, member) pair; member None means all members."""
+
+    __table_args__ = (UniqueConstraint("user_id", "commitment_id", "member_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    commitment_id: int = Field(foreign_key="commitment.id")
+    member_id: int | None = Field(default=None, foreign_key="member.id")
+    assigned_by_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class WebSession(SQLModel, table=True):
+    __tablename__ = "web_session"
+
+    id: str = Field(primary_key=True, max_length=64, description="SHA-256 of the cookie token.")
+    user_id: int = Field(foreign_key="users.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: dt.datetime = Field(sa_type=UTCDateTime)
+
+
+class LoginAttempt(SQLModel, table=True):
+    __tablename__ = "login_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, index=True)
+    client: str | None = Field(default=None, max_length=64)
+    ok: bool = False
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
