@@ -1,0 +1,48 @@
+"""The `triage` command: thin commands over the service modules."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from triage.cli import catalogue, score, setup
+from triage.cli.common import err_console
+from triage.errors import InputError, TriageError
+
+app = typer.Typer(
+    name="triage",
+    help="Monitor summit commitments: ingest sources, classify evidence, review, score and export.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("init")(setup.init)
+app.command("config")(setup.show_config)
+app.add_typer(catalogue.app, name="catalogue")
+app.command("score")(score.score)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run a command and turn known errors into a message and an exit code.
+
+    Usage errors are Typer's own (exit 2); Triage's errors carry their exit code;
+    anything else is a bug and keeps its traceback.
+    """
+    try:
+        app(args=argv, prog_name="triage")
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    except InputError as exc:
+        for problem in exc.problems:
+            err_console.print(f"[bold red]error:[/] {problem}", highlight=False, soft_wrap=True)
+        return exc.exit_code
+    except TriageError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

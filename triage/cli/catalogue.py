@@ -1,0 +1,134 @@
+"""`triage catalogue list|validate`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from triage.catalogue import load_catalogue
+from triage.catalogue.review import CommitmentReview, RuleCheck, review
+from triage.catalogue.review import as_json as review_json
+from triage.cli.common import console, load_settings, print_json
+
+app = typer.Typer(help="Inspect and check commitment catalogues.", no_args_is_help=True)
+
+MAX_SHOWN = 4
+
+
+@app.command("list")
+def list_commitments(
+    catalogue: Path = typer.Option(None, "--catalogue", "-c", help="Catalogue file (default: TRIAGE_CATALOGUE)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """List the commitments of a catalogue and whether each is complete enough to score."""
+    path = catalogue or load_settings().catalogue
+    cat = load_catalogue(path)
+    if as_json:
+        print_json(
+            [
+                {"number": c.number, "area": c.area, "title": c.title, "complete": c.complete, "missing": c.missing,
+                 "dimensions": c.dimension_keys}
+                for c in cat.commitments
+            ]
+        )
+        return
+    table = Table(title=f"{cat.title} ({cat.compliance_period.start} to {cat.compliance_period.end})")
+    table.add_column("#", justify="right")
+    table.add_column("Area")
+    table.add_column("Title")
+    table.add_column("Dimensions")
+    table.add_column("Status")
+    for c in cat.commitments:
+        status = "[green]complete[/]" if c.complete else f"[yellow]incomplete[/] (no {', '.join(c.missing)})"
+        table.add_row(str(c.number), c.area, c.title, ", ".join(c.dimension_keys), status)
+    console.print(table)
+    console.print(f"{len(cat.members)} members: {', '.join(m.name for m in cat.members)}")
+
+
+def _scores(outcome) -> str:
+    return " and ".join(f"{v:+d}" if v else "0" for v in sorted(set(outcome), reverse=True)) or "no score"
+
+
+def _print_groups(label: str, groups) -> None:
+    """Plain cases one by one; cases with contradictory action summarised in one line."""
+    plain = [g for g in groups if not g.contradictory]
+    contra = [g for g in groups if g.contradictory]
+    for g in plain[:MAX_SHOWN]:
+        console.print(f"      {label}: {g.words()} ({g.combinations} combinations; {_scores(g.outcome)})")
+    if len(plain) > MAX_SHOWN:
+        console.print(f"      … and {len(plain) - MAX_SHOWN} more such cases; --json lists them all")
+    if contra:
+        n = sum(g.combinations for g in contra)
+        example = contra[0]
+        console.print(
+            f"      {label}: contradictory action together with other action "
+            f"({n} combinations; e.g. {example.words()}: {_scores(example.outcome)})"
+        )
+
+
+def _print_check(check: RuleCheck) -> None:
+    cov = check.coverage
+    if cov.exact:
+        console.print(f"  [green]✓[/] {check.name}: each of the {cov.total} combinations gets exactly one score")
+        return
+    console.print(f"  [yellow]![/] {check.name} ({check.source}):")
+    _print_groups("[red]no score[/]", cov.uncovered)
+    _print_groups("[yellow]two scores[/]", cov.conflicting)
+    if cov.redundant:
+        n = sum(g.combinations for g in cov.redundant)
+        console.print(f"      {n} combinations meet two conditions of the same score (harmless)")
+
+
+def _print_review(r: CommitmentReview) -> None:
+    c = r.commitment
+    console.print(f"[bold]{c.number}. {c.area}: {c.title}[/]")
+    if r.rule:
+        _print_check(r.rule)
+    if r.published:
+        console.print("  The published methodology, encoded literally:")
+    for check in r.published:
+        _print_check(check)
+    plain = [d for d in r.disagreements if "no contradictory" in d.case]
+    if plain:
+        console.print("  [bold]Inconsistency:[/] the published texts score these cases differently:")
+        names = list(plain[0].scores)
+        table = Table(show_edge=False, pad_edge=False, box=None)
+        table.add_column("    case")
+        table.add_column("combinations", justify="right")
+        for name in names:
+            table.add_column(name.replace("_", " "))
+        for d in plain:
+            table.add_row(f"    {d.case}", str(d.combinations), *(d.scores[n] for n in names))
+        console.print(table)
+    if r.resolution:
+        console.print(f"  [bold]Resolution:[/] {r.resolution}")
+
+
+@app.command("validate")
+def validate(
+    file: Path = typer.Argument(None, help="Catalogue file (default: TRIAGE_CATALOGUE)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 if a rule used leaves a case uncovered or covers it twice."),
+) -> None:
+    """Check a catalogue: errors exit 2; then every rule's coverage of every case is reported."""
+    path = file or load_settings().catalogue
+    cat = load_catalogue(path)
+    reviews = review(cat)
+    if as_json:
+        print_json({"catalogue": cat.id, "file": str(path), "valid": True, "commitments": review_json(reviews)})
+    else:
+        complete = sum(1 for c in cat.commitments if c.complete)
+        console.print(
+            f"[green]valid[/]: {path} — {cat.title}; {len(cat.members)} members, "
+            f"{len(cat.commitments)} commitments ({complete} complete, {len(cat.commitments) - complete} incomplete)"
+        )
+        incomplete = [str(r.commitment.number) for r in reviews if not r.commitment.complete]
+        if incomplete:
+            console.print(f"[dim]Incomplete (title only, not scorable yet): {', '.join(incomplete)}[/]")
+        for r in reviews:
+            if r.commitment.complete:
+                _print_review(r)
+    if strict and any(r.rule and not r.rule.coverage.exact for r in reviews):
+        raise typer.Exit(1)

@@ -1,0 +1,43 @@
+"""What every command shares: consoles, settings, and turning errors into exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from triage.config import Settings
+from triage.errors import ConfigError
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from the environment, with command-line values on top."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"invalid settings: {problems}") from None
+    updates = {k: v for k, v in overrides.items() if v is not None}
+    if updates:
+        try:
+            settings = Settings.model_validate({**settings.model_dump(), **updates})
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ConfigError(f"invalid option: {problems}") from None
+    return settings
+
+
+def print_json(data) -> None:
+    # Plain print: rich would wrap long lines and break the JSON for machines.
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def fail(message: str, code: int = 2) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)

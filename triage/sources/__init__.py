@@ -1,0 +1,1 @@
+"""Sources: the registry of feeds, fetching, parsing and turning entries into items."""
