@@ -127,3 +127,14 @@ def cli(capsys):
         return Result(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture
+def loaded_db(migrated_db) -> str:
+    """A migrated database with the shipped catalogue loaded (no sources)."""
+    from triage.catalogue import load_catalogue
+    from triage.catalogue.store import sync_catalogue
+
+    with db.session_scope(migrated_db) as session:
+        sync_catalogue(session, load_catalogue(CATALOGUE), CATALOGUE)
+    return migrated_db
