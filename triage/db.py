@@ -95,5 +95,19 @@ def current_revision(url: str) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def require_schema(url: str) -> None:
+    """Refuse to work on a database that `triage init` has not brought to the current schema."""
+    from triage.errors import ConfigError
+
+    try:
+        current = current_revision(url)
+    except Exception as exc:  # unreachable server, bad credentials, missing file
+        raise ConfigError(f"cannot open the database {make_url(normalise_url(url)).render_as_string()}: {exc.__class__.__name__}: {exc}") from None
+    head = head_revision()
+    if current != head:
+        state = "empty" if current is None else f"at revision {current}"
+        raise ConfigError(f"the database is {state}, not {head}: run `triage init` first")
+
+
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()

@@ -45,6 +45,13 @@ class CatalogueIndex:
     def period(self) -> tuple[dt.date, dt.date]:
         return self.catalogue.period_start, self.catalogue.period_end
 
+    @property
+    def scale(self) -> dict[int, str]:
+        from triage.catalogue.schema import DEFAULT_SCALE
+
+        raw = self.catalogue.scale or {}
+        return {int(k): v for k, v in raw.items()} or dict(DEFAULT_SCALE)
+
     def in_period(self, day: dt.date | None) -> bool | None:
         if day is None:
             return None

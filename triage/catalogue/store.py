@@ -32,6 +32,7 @@ def sync_catalogue(session: Session, cat: Catalogue, path: Path) -> SyncResult:
     row.title, row.group, row.summit, row.report_kind = cat.title, cat.group, cat.summit, cat.report
     row.period_start, row.period_end = cat.compliance_period.start, cat.compliance_period.end
     row.path, row.sha256, row.active = str(path), digest, True
+    row.scale = {str(k): v for k, v in cat.scale.items()}
     session.add(row)
     session.flush()
 

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from triage.cli import catalogue, score, setup
+from triage.cli import catalogue, score, setup, users
 from triage.cli.common import err_console
 from triage.errors import InputError, TriageError
 
@@ -21,6 +21,7 @@ app.command("init")(setup.init)
 app.command("config")(setup.show_config)
 app.add_typer(catalogue.app, name="catalogue")
 app.command("score")(score.score)
+app.add_typer(users.app, name="users")
 
 
 def main(argv: list[str] | None = None) -> int:

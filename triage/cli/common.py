@@ -33,6 +33,15 @@ def load_settings(**overrides) -> Settings:
     return settings
 
 
+def open_settings(**overrides) -> Settings:
+    """Settings for a command that needs an initialised database."""
+    from triage import db
+
+    settings = load_settings(**overrides)
+    db.require_schema(settings.database_url)
+    return settings
+
+
 def print_json(data) -> None:
     # Plain print: rich would wrap long lines and break the JSON for machines.
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")

@@ -29,6 +29,7 @@ class CatalogueRow(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     loaded_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     active: bool = True
+    scale: dict[str, str] | None = Field(default=None, sa_column=Column(JSON))  # score -> label
 
 
 class MemberRow(SQLModel, table=True):

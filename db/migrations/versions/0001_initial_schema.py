@@ -63,6 +63,7 @@ def upgrade() -> None:
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('loaded_at', sa.DateTime(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('scale', sa.JSON(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_catalogue'))
     )
     op.create_table('lease',

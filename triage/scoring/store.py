@@ -1,0 +1,60 @@
+"""Suggested scores kept in step with accepted evidence, one (member, commitment) at a time."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from triage.catalogue.index import CatalogueIndex
+from triage.catalogue.rules import EvidenceMark, Rule, evaluate, state_from_evidence
+from triage.models import Score, utcnow
+from triage.review.evidence import accepted_evidence
+
+
+def _score_row(session: Session, commitment_id: int, member_id: int) -> Score:
+    row = session.exec(select(Score).where(Score.commitment_id == commitment_id, Score.member_id == member_id)).first()
+    if row is not None:
+        return row
+    row = Score(commitment_id=commitment_id, member_id=member_id)
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # another worker created it first
+        row = session.exec(select(Score).where(Score.commitment_id == commitment_id, Score.member_id == member_id)).one()
+    return row
+
+
+def suggest(session: Session, index: CatalogueIndex, commitment_id: int, member_id: int) -> tuple[int | None, str]:
+    """The rule applied to the pair's accepted evidence: (score, explanation)."""
+    commitment = index.commitment_by_id(commitment_id)
+    if commitment is None or not commitment.complete or not commitment.rule:
+        return None, "The commitment is incomplete in the catalogue, so no score is suggested."
+    dims = {d.id: d.key for d in index.dimensions_of(commitment)}
+    marks = [
+        EvidenceMark(dims[e.decision.dimension_id], e.decision.strength, bool(e.decision.contradictory))
+        for e in accepted_evidence(session, commitment_id, member_id)
+        if e.decision.dimension_id in dims
+    ]
+    verdict = evaluate(Rule.model_validate(commitment.rule), state_from_evidence(list(dims.values()), marks), index.scale)
+    return verdict.score, verdict.explanation
+
+
+def refresh_suggested(session: Session, index: CatalogueIndex, commitment_id: int, member_id: int) -> Score:
+    score, explanation = suggest(session, index, commitment_id, member_id)
+    row = _score_row(session, commitment_id, member_id)
+    row.suggested, row.explanation, row.suggested_at = score, explanation, utcnow()
+    session.add(row)
+    return row
+
+
+def refresh_all(session: Session, index: CatalogueIndex) -> int:
+    """Recompute every pair of complete commitments (after an import or a catalogue change)."""
+    n = 0
+    for commitment in index.commitments:
+        if not commitment.complete:
+            continue
+        for member in index.members:
+            refresh_suggested(session, index, commitment.id, member.id)
+            n += 1
+    session.flush()
+    return n
