@@ -111,9 +111,6 @@ def env_names(name: str) -> list[str]:
     return [f"TRIAGE_{name.upper()}"]
 
 
-SECRET_FIELDS = {name for name, f in Settings.model_fields.items() if f.annotation in (SecretStr, SecretStr | None)}
-
-
 def mask(value: object) -> str:
     if value is None:
         return ""
