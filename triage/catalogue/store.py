@@ -48,6 +48,7 @@ def sync_catalogue(session: Session, cat: Catalogue, path: Path) -> SyncResult:
     for c in cat.commitments:
         crow = commitments.get(c.number) or CommitmentRow(catalogue_id=cat.id, number=c.number, area=c.area, title=c.title)
         crow.area, crow.title, crow.quote, crow.complete = c.area, c.title, c.quote, c.complete
+        crow.quote_source = c.quote_source.model_dump(mode="json") if c.quote_source else None
         crow.rule = c.scoring.rule.model_dump(mode="json", exclude_none=True) if c.scoring else None
         crow.exclusions = [e.model_dump(mode="json") for e in c.exclusions]
         session.add(crow)

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from triage.cli import catalogue, score, setup, users
+from triage.cli import catalogue, evidence, export, score, scores, setup, users
 from triage.cli.common import err_console
 from triage.errors import InputError, TriageError
 
@@ -22,6 +22,9 @@ app.command("config")(setup.show_config)
 app.add_typer(catalogue.app, name="catalogue")
 app.command("score")(score.score)
 app.add_typer(users.app, name="users")
+app.add_typer(scores.app, name="scores")
+app.add_typer(evidence.app, name="evidence")
+app.add_typer(export.app, name="export")
 
 
 def main(argv: list[str] | None = None) -> int:

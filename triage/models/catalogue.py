@@ -56,6 +56,8 @@ class CommitmentRow(SQLModel, table=True):
     area: str
     title: str
     quote: str | None = None
+    # The quote's citation (title, publisher, city, date, url), printed under it in report drafts.
+    quote_source: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     complete: bool = False
     rule: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     exclusions: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -48,13 +48,22 @@ def refresh_suggested(session: Session, index: CatalogueIndex, commitment_id: in
 
 
 def refresh_all(session: Session, index: CatalogueIndex) -> int:
-    """Recompute every pair of complete commitments (after an import or a catalogue change)."""
+    """Recompute every pair (after an import or a catalogue reload, when a rule may have changed).
+
+    Complete commitments get a row per member; a commitment that became incomplete keeps
+    its rows (final scores live there) but loses its suggestions.
+    """
     n = 0
     for commitment in index.commitments:
-        if not commitment.complete:
+        if commitment.complete:
+            for member in index.members:
+                refresh_suggested(session, index, commitment.id, member.id)
+                n += 1
             continue
-        for member in index.members:
-            refresh_suggested(session, index, commitment.id, member.id)
+        stale = session.exec(select(Score).where(Score.commitment_id == commitment.id, Score.suggested.is_not(None)))
+        for row in stale:
+            row.suggested, row.explanation, row.suggested_at = None, suggest(session, index, commitment.id, row.member_id)[1], utcnow()
+            session.add(row)
             n += 1
     session.flush()
     return n

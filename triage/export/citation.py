@@ -1,0 +1,122 @@
+"""Citations in the research group's style, and report dates.
+
+    Title, Publisher (City) D Month YYYY. Access Date: D Month YYYY. URL
+
+as in the compliance reports' footnotes ("Apulia G7 Leaders' Communiqué, G7 Information
+Centre (Apulia) 14 June 2024. Access Date: 7 September 2024. https://..."). Rules, from
+the methodology's footnotes:
+
+- The day has no leading zero and the month is its English name, whatever the locale.
+- A source without a date prints `n.d.` where the date goes ("People Smuggling, United
+  Nations High Commissioner for Refugees (Geneva) n.d. Access Date: 16 September 2024.").
+- The title is printed as it is, even when it ends in punctuation ("What is Trafficking
+  in Persons?, International Organization for Migration (Grand-Saconnex) n.d. ...").
+- Missing parts are left out with their punctuation: no city, no parentheses; no
+  publisher, no comma; no URL, the citation ends after the access date.
+- The access date is when Triage fetched the page (`Item.fetched_at`); without one
+  (a hand-made citation) the access date is left out.
+
+Dates are calendar dates in UTC: Triage stores every timestamp in UTC, and an import's
+dates are taken as UTC days, so a date prints the same on every machine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+NO_DATE = "n.d."
+
+
+def _as_date(value: dt.date | dt.datetime) -> dt.date:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc)
+        return value.date()
+    return value
+
+
+def report_date(value: dt.date | dt.datetime | None) -> str:
+    """'12 July 2024' (no leading zero, English month); 'n.d.' for no date."""
+    if value is None:
+        return NO_DATE
+    day = _as_date(value)
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a citation needs; built from an item, a catalogue quote source or an import line."""
+
+    title: str
+    publisher: str | None = None
+    city: str | None = None
+    date: dt.date | dt.datetime | None = None
+    accessed: dt.date | dt.datetime | None = None
+    url: str | None = None
+
+    @classmethod
+    def from_item(cls, item) -> Source:
+        # An item whose date fell back to the fetch time has no real publication date.
+        published = None if getattr(item, "date_missing", False) else item.published_at
+        return cls(item.title, item.publisher, item.city, published, item.fetched_at, item.url)
+
+    @classmethod
+    def from_mapping(cls, data: dict | None) -> Source | None:
+        if not data or not data.get("title"):
+            return None
+        date = data.get("date")
+        if isinstance(date, str):
+            date = dt.date.fromisoformat(date)
+        return cls(data["title"], data.get("publisher"), data.get("city"), date, data.get("accessed"), data.get("url"))
+
+
+def _clean(text: str | None) -> str:
+    return re.sub(r"\s+", " ", text or "").strip()
+
+
+def citation(source: Source) -> str:
+    """The footnote text for a source."""
+    text = _clean(source.title)
+    publisher, city = _clean(source.publisher), _clean(source.city)
+    if publisher:
+        text += f", {publisher}"
+    if city:
+        text += f" ({city})"
+    text += f" {report_date(source.date)}"
+    if not text.endswith("."):
+        text += "."
+    if source.accessed is not None:
+        text += f" Access Date: {report_date(source.accessed)}."
+    url = _clean(source.url)
+    if url:
+        text += f" {url}"
+    return text
+
+
+# "On 12 July 2024," or "On July 12, 2024,": the paragraph already says when.
+_DATED = re.compile(
+    r"^\s*On\s+(?:\d{1,2}\s+(?:%s)\s+\d{4}|(?:%s)\s+\d{1,2},\s+\d{4}),\s*" % ("|".join(MONTHS), "|".join(MONTHS))
+)
+# Words that start a sentence but not a name: lower-cased after "On <date>, ".
+_LOWER_FIRST = {"the", "a", "an", "this", "these", "that", "its", "their", "his", "her", "during", "at", "in", "as", "following", "after"}
+
+
+def dated_paragraph(day: dt.date | None, text: str) -> str:
+    """'On 12 July 2024, the Home Office ...'; text that already starts with its date is kept.
+
+    Only a leading article or similar word is lower-cased after the date, never a name
+    ("On 5 November 2024, the Council ..." but "On 5 November 2024, Canada ...").
+    """
+    text = _clean(text)
+    if day is None or _DATED.match(text):
+        return text
+    first, _, rest = text.partition(" ")
+    if first.casefold() in _LOWER_FIRST and first[:1].isupper() and (len(first) == 1 or first[1:].islower()):
+        text = first.lower() + (" " + rest if rest else "")
+    return f"On {report_date(day)}, {text}"

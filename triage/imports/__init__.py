@@ -1,0 +1,1 @@
+"""Imports of work done before Triage: evidence gathered in documents, published score tables."""
