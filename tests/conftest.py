@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,9 +86,42 @@ def db_url(request, tmp_path, monkeypatch) -> str:
         _drop_pg_database(url)
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A migrated SQLite file, copied for each test instead of migrating each time."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    db.migrate(f"sqlite:///{path}")
+    db.dispose_engines()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template():
+    """A migrated PostgreSQL database used as CREATE DATABASE ... TEMPLATE."""
+    url = _create_pg_database()
+    db.migrate(url)
+    db.dispose_engines()
+    yield make_url(url).database
+    _drop_pg_database(url)
+
+
 @pytest.fixture
-def migrated_db(db_url) -> str:
-    db.migrate(db_url)
+def migrated_db(db_url, request) -> str:
+    """The empty database of `db_url`, replaced by a copy of the migrated template."""
+    if db_url.startswith("sqlite"):
+        template = request.getfixturevalue("sqlite_template")
+        db.dispose_engines()
+        shutil.copyfile(template, make_url(db_url).database)
+    else:
+        template = request.getfixturevalue("pg_template")
+        db.dispose_engines()
+        name = make_url(db_url).database
+        admin = create_engine(make_url(PG_URL).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        admin.dispose()
+    assert db.current_revision(db_url) == db.head_revision()
     return db_url
 
 
