@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from triage.cli import catalogue, score, setup, users
+from triage.cli import catalogue, score, serve, setup, users
 from triage.cli.common import err_console
 from triage.errors import InputError, TriageError
 
@@ -22,6 +22,7 @@ app.command("config")(setup.show_config)
 app.add_typer(catalogue.app, name="catalogue")
 app.command("score")(score.score)
 app.add_typer(users.app, name="users")
+app.command("serve")(serve.serve)
 
 
 def main(argv: list[str] | None = None) -> int:
