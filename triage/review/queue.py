@@ -141,8 +141,7 @@ FLAGGED = cast(Suggestion.flags, String) != "[]"  # flags are stored as JSON tex
 
 
 def _day_start(day: dt.date) -> dt.datetime:
-    # Item dates are stored as naive UTC (see UTCDateTime); compare in the same form.
-    return dt.datetime(day.year, day.month, day.day)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
 
 
 def assignment_scope(session: Session, user_id: int):
@@ -239,7 +238,7 @@ def encode_cursor(f: QueueFilter, value, sid: int) -> str:
     if value is None:
         raw = "null"
     elif isinstance(value, dt.datetime):
-        raw = value.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat()
+        raw = value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
     else:
         raw = repr(float(value))
     return f"{raw}~{sid}"
@@ -253,7 +252,7 @@ def decode_cursor(f: QueueFilter, cursor: str):
             return None, sid
         if f.sort == "confidence":
             return float(raw), sid
-        return dt.datetime.fromisoformat(raw), sid
+        return dt.datetime.fromisoformat(raw).replace(tzinfo=dt.timezone.utc), sid
     except ValueError:
         raise InputError(f"after: {cursor!r} is not a queue position") from None
 
@@ -261,8 +260,7 @@ def decode_cursor(f: QueueFilter, cursor: str):
 def _sort_value(f: QueueFilter, row):
     if f.sort == "confidence":
         return row.confidence
-    value = row.published_at
-    return value.astimezone(dt.timezone.utc).replace(tzinfo=None) if value is not None else None
+    return row.published_at
 
 
 # --- pages, neighbours, counts ----------------------------------------------------------------
