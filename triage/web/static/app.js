@@ -26,7 +26,8 @@
 
   function send(form) {
     var body = new URLSearchParams(new FormData(form));
-    return fetch(form.action, {
+    // getAttribute: a field named "action" shadows form.action
+    return fetch(form.getAttribute("action"), {
       method: "POST",
       body: body,
       credentials: "same-origin",
