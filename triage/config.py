@@ -90,6 +90,12 @@ class Settings(BaseSettings):
         15, ge=1, description="The window (minutes) over which failed logins are counted."
     )
     web_page_size: int = Field(50, ge=5, le=500, description="Suggestions per page of the review queue.")
+    web_counts_seconds: float = Field(
+        10.0,
+        ge=0,
+        description="How long the queue's counts per filter may be reused before they are recounted "
+        "(a decision in the app recounts at once; this bounds staleness from other processes). 0 recounts every page.",
+    )
 
     # --- operations --------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(

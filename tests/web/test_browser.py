@@ -121,11 +121,13 @@ def _decisions(server, sid) -> list[Decision]:
         return list(s.exec(select(Decision).where(Decision.suggestion_id == sid).order_by(Decision.id)))
 
 
-def _wait_for(check, timeout=5.0):
+def _wait_for(page, check, timeout=5.0):
+    """Poll the database while letting Playwright work: requests pass through the route
+    handler in this thread, so a plain sleep would hold them up."""
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, "timed out waiting for the database"
-        time.sleep(0.05)
+        page.wait_for_timeout(50)
 
 
 def test_log_in_and_screenshot_the_queue(server, browser, open_as):
@@ -180,7 +182,7 @@ def test_reject_with_a_reason(server, open_as):
     page.keyboard.press("r")
     assert "reason key" in page.inner_text("#flash")
     page.keyboard.press("7")  # border enforcement belongs to commitment 18
-    _wait_for(lambda: _suggestion(server, s1).status == "rejected")
+    _wait_for(page, lambda: _suggestion(server, s1).status == "rejected")
     assert _decisions(server, s1)[-1].reason == "border_enforcement_c18"
     page.watch.clean()
 
@@ -197,7 +199,7 @@ def test_edit_then_accept(server, open_as):
     page.fill("#edit-action-date", "2024-08-01")
     page.locator('#edit-form input[name="note"]').fill("the ministry is French")
     page.keyboard.press("Enter")
-    _wait_for(lambda: _suggestion(server, s2).status == "accepted")
+    _wait_for(page, lambda: _suggestion(server, s2).status == "accepted")
     d = _decisions(server, s2)[-1]
     assert d.action == "edit" and d.before["member"] == "Japan" and d.after["member"] == "France"
     assert d.after["dimension"] == "dismantle" and d.after["strength"] == "strong" and d.after["action_date"] == "2024-08-01"
@@ -226,7 +228,7 @@ def test_undo_my_last_decision(server, open_as):
     page = open_as("bob")
     page.goto(f"/review/{s4}?member=france&status=all")
     page.keyboard.press("a")
-    _wait_for(lambda: _suggestion(server, s4).status == "accepted")
+    _wait_for(page, lambda: _suggestion(server, s4).status == "accepted")
     page.wait_for_selector("#flash:not([hidden])")
     page.keyboard.press("u")
     playwright_api.expect(page.locator("#flash")).to_have_text(re.compile(r"^Undone"))
@@ -243,7 +245,7 @@ def test_second_browser_gets_the_conflict_and_the_current_state(server, open_as)
         page.goto(f"/review/{s5}?status=all")
         assert page.inner_text("#status") == "pending"
     ana.keyboard.press("a")
-    _wait_for(lambda: _suggestion(server, s5).status == "accepted")
+    _wait_for(ana, lambda: _suggestion(server, s5).status == "accepted")
     bob.keyboard.press("r")
     bob.keyboard.press("1")
     playwright_api.expect(bob.locator("#flash")).to_have_text(re.compile(r"^Conflict"))

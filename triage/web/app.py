@@ -16,6 +16,7 @@ from triage import db
 from triage.config import Settings
 from triage.errors import InputError
 from triage.review.decisions import Conflict, Forbidden, NotFound
+from triage.review.queue import CountsCache
 from triage.web import render
 from triage.web.auth import CSRFRejected, LoginRequired, TooManyAttempts
 from triage.web.routes import NAV, ROUTERS
@@ -130,6 +131,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = db.engine_for(settings.database_url)
     app.state.index_cache = {}
     app.state.guidance_cache = {}
+    app.state.counts_cache = CountsCache(settings.web_counts_seconds, app.state.engine)
     app.state.nav = list(NAV)
     for router in ROUTERS:
         app.include_router(router)

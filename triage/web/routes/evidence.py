@@ -73,6 +73,7 @@ async def create_evidence(request: Request, viewer: Viewer = Depends(current_vie
             index = catalogue_index(request, db)
             _item, suggestion = add_evidence(db, index, viewer.user, evidence)
             db.commit()
+            request.app.state.counts_cache.invalidate()
             return suggestion.id, None
         except InputError as exc:
             db.rollback()

@@ -29,7 +29,7 @@ def queue_page(request: Request, after: str | None = None, viewer: Viewer = Depe
     index = catalogue_index(request, db)
     f = filter_from(request, index)
     result = q.page(db, index, f, viewer.user.id, after=after, limit=settings_of(request).web_page_size)
-    counts = q.counts(db, index, f, viewer.user.id, result.scope)
+    counts = q.counts(db, index, f, viewer.user.id, result.scope, cache=request.app.state.counts_cache)
     notice = None
     if request.query_params.get("notice") == "bulk":
         notice = f"Rejected {request.query_params.get('n', '0')}; {request.query_params.get('c', '0')} had changed meanwhile and were left alone."
@@ -103,6 +103,7 @@ async def bulk(request: Request, viewer: Viewer = Depends(current_viewer), db: S
         index = catalogue_index(request, db)
         result = bulk_reject(db, index, viewer.user, selection, reason, note)
         db.commit()
+        request.app.state.counts_cache.invalidate()
         return index, result
 
     index, result = await run_in_threadpool(work)

@@ -148,6 +148,7 @@ async def decide_route(request: Request, suggestion_id: int, viewer: Viewer = De
                 reason=str(form.get("reason") or "") or None, note=str(form.get("note") or ""), edit=edit,
             )
             db.commit()
+            request.app.state.counts_cache.invalidate()
         except Conflict as exc:
             db.rollback()
             return index, f, None, exc
@@ -174,14 +175,14 @@ async def decide_route(request: Request, suggestion_id: int, viewer: Viewer = De
         return await run_in_threadpool(
             _page, request, db, viewer, conflict.suggestion.item_id, conflict.suggestion, f, 409, {"message": str(conflict), "by": last_by}
         )
+    if render.wants_json(request):
+        # The page's script already holds (and has prefetched) the next suggestion, so no
+        # neighbour lookup here: a decision costs only the decision.
+        return JSONResponse({"ok": True, "action": decision.action, "status": decision.status_after, "decision": decision.id, "url": here})
     next_url = None
     if decision.action != "note":
         _prev, next_id = await run_in_threadpool(q.neighbours, db, index, f, viewer.user.id, suggestion_id)
         next_url = _review_url(next_id, f)
-    if render.wants_json(request):
-        return JSONResponse(
-            {"ok": True, "action": decision.action, "status": decision.status_after, "decision": decision.id, "next": next_url, "url": here}
-        )
     return RedirectResponse(next_url or here, status_code=303)
 
 
@@ -194,6 +195,7 @@ async def undo(request: Request, viewer: Viewer = Depends(current_viewer), db: S
         index = catalogue_index(request, db)
         decision = undo_last(db, index, viewer.user)
         db.commit()
+        request.app.state.counts_cache.invalidate()
         return index, decision
 
     index, decision = await run_in_threadpool(work)

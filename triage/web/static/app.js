@@ -87,7 +87,9 @@
       return go(data.url, true).then(function () { flash("Conflict: " + data.message + "." + now + last + " Nothing was changed.", "conflict"); });
     }
     if (!res.ok) { flash("Not done: " + problems(data), "problem"); return; }
-    if (data.next) return go(data.next).then(function () { flash(doneMessage, "ok"); });
+    var root = layout();
+    var next = data.action === "note" ? "" : (root && root.dataset.next);
+    if (next) return go(next).then(function () { flash(doneMessage, "ok"); });
     return go(data.url, true).then(function () { flash(doneMessage + (data.action === "note" ? "" : " That was the last one in this queue."), "ok"); });
   }
 
