@@ -120,9 +120,10 @@ def test_counts_cache_serves_every_facet_filter_and_is_invalidated(session, many
 def test_stale_counts_are_served_once_while_recounted(session, many, monkeypatch):
     index = many
     engine = session.get_bind()
-    cache = q.CountsCache(seconds=0, engine=engine)  # every cube is stale at once
+    cache = q.CountsCache(seconds=0.05, engine=engine)
     f = q.parse_filter({}, index)
     assert q.counts(session, index, f, None, cache=cache).total == 34
+    time.sleep(0.1)  # the cube is now stale
     store_item(session, ItemDraft(title="late", text="late acted"), index.period)
     item = session.exec(select(Item).where(Item.title == "late")).one()
     store_suggestion(session, index, item, Proposal("Japan", 19, "prevent", "weak", quote="acted"), agent="rules:test", agent_kind="rules")

@@ -215,3 +215,12 @@ def test_security_headers_on_every_response(app, client, as_user):
         assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["referrer-policy"] == "no-referrer"
+
+
+def test_login_redirects_only_to_local_paths():
+    from triage.web.routes.login import _local
+
+    for ok in ("/queue", "/review/3?member=japan&status=all", "/"):
+        assert _local(ok) == ok
+    for bad in ("//evil.example/x", "/\\evil.example", "/\t/evil.example", "/\n/evil.example", "https://evil.example/", "evil", "", None, "/ok\x00"):
+        assert _local(bad) == "/queue", bad

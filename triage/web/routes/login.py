@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 
 from fastapi import APIRouter, Depends, Request
@@ -15,11 +16,14 @@ from triage.web.auth import COOKIE, LOGIN_COOKIE, CSRFRejected, csrf_protect, ge
 router = APIRouter()
 
 
+# A path on this site: one leading slash, then no second slash or backslash, and no
+# whitespace or control characters (browsers drop tabs and newlines, so "/\t/evil" is "//evil").
+LOCAL_PATH = re.compile(r"^/(?![/\\])[^\s\x00-\x1f\x7f\\]*$")
+
+
 def _local(target: str | None) -> str:
     """Only same-site paths: never an open redirect to another host."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/queue"
+    return target if target and LOCAL_PATH.match(target) else "/queue"
 
 
 def _form(request: Request, status: int = 200, error: str | None = None, username: str = "", next_path: str = "/queue"):
