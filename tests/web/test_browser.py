@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import threading
 import time
@@ -66,9 +65,9 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory):
+def browser():
     with playwright_api.sync_playwright() as p:
-        # A fresh profile directory per run, through the launch option Playwright owns.
+        # launch() (not a persistent context) runs Chromium on a fresh temporary profile.
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield b
         b.close()

@@ -9,9 +9,10 @@ import secrets
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from triage.web import render
-from triage.web.auth import COOKIE, LOGIN_COOKIE, CSRFRejected, csrf_protect, get_db, log_in, log_out, settings_of, cookie_options
+from triage.web.auth import COOKIE, LOGIN_COOKIE, CSRFRejected, cookie_options, csrf_protect, get_db, log_in, log_out, settings_of
 
 router = APIRouter()
 
@@ -50,8 +51,6 @@ async def login(request: Request, db: Session = Depends(get_db)):
     if not username or not password:
         return _form(request, 400, "Enter your user name and password.", username, next_path)
     client = request.client.host if request.client else None
-    from starlette.concurrency import run_in_threadpool
-
     result = await run_in_threadpool(log_in, db, settings_of(request), username, password, client)
     if result is None:
         return _form(request, 401, "Wrong user name or password.", username, next_path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from triage.errors import InputError
 from triage.models import REJECT_REASONS, SUGGESTION_STATES
@@ -97,7 +98,6 @@ async def bulk(request: Request, viewer: Viewer = Depends(current_viewer), db: S
         selection.append((sid, version))
     if not selection:
         raise InputError("sel: select at least one suggestion (x)")
-    from starlette.concurrency import run_in_threadpool
 
     def work():
         index = catalogue_index(request, db)
