@@ -195,15 +195,29 @@ def test_login_rate_limit_per_client_across_names(client, seeded):
     assert login(client, "ana").status_code == 429
 
 
-def test_login_failures_then_success_resets_the_name_count(app, seeded):
+def test_per_name_and_per_client_limits_are_separate(app, seeded):
     from fastapi.testclient import TestClient
 
-    # Different client addresses are not available in TestClient; the per-name count is what is
-    # checked here: 4 failures, a success, then 4 more failures are still allowed.
-    with TestClient(app, base_url="https://testserver") as c:
+    def client(address):
+        return TestClient(app, base_url="https://testserver", client=(address, 50000))
+
+    # 4 failures for bob from one address, then his right password: in, and his count restarts.
+    with client("10.0.0.1") as c:
         for _ in range(4):
             assert login(c, "bob", "wrong-password").status_code == 401
         assert login(c, "bob").status_code == 303
+    # 4 more failures from another address: still under the per-name limit after the success.
+    with client("10.0.0.2") as c:
+        for _ in range(4):
+            assert login(c, "bob", "wrong-password").status_code == 401
+        assert login(c, "bob").status_code == 303
+    # One address failing for many names is stopped, while another address still logs in.
+    with client("10.0.0.3") as c:
+        for n in range(5):
+            assert login(c, f"guess{n}", "whatever-pass").status_code == 401
+        assert login(c, "ana").status_code == 429
+    with client("10.0.0.4") as c:
+        assert login(c, "ana").status_code == 303
 
 
 def test_security_headers_on_every_response(app, client, as_user):
