@@ -60,3 +60,59 @@ def create_user(session: Session, username: str, role: str, password: str, displ
     session.add(user)
     session.flush()
     return user
+
+
+# --- administration (admins only; the web app's users page calls these) -----------------------
+
+
+def _require(actor: User, permission: str) -> None:
+    from triage.review.decisions import Forbidden  # the review layer owns the error type
+
+    if not can(actor, permission):
+        raise Forbidden(f"{actor.username} may not {permission}")
+
+
+def add_user(session: Session, actor: User, username: str, role: str, password: str | None = None) -> tuple[User, str]:
+    """Create an account for someone else; returns (user, password) so a generated one can be shown once."""
+    _require(actor, "manage")
+    password = password or generate_password()
+    return create_user(session, username.strip(), role, password), password
+
+
+def set_role(session: Session, actor: User, user: User, role: str) -> User:
+    _require(actor, "manage")
+    if role not in ROLES:
+        raise InputError(f"unknown role {role!r}: use {', '.join(ROLES)}")
+    if user.id == actor.id and role != "admin":
+        raise InputError("you cannot take away your own admin role (ask another admin)")
+    user.role = role
+    session.add(user)
+    return user
+
+
+def set_active(session: Session, actor: User, user: User, active: bool) -> User:
+    """Deactivate (or reactivate) an account; a deactivated user's web sessions end at once."""
+    from triage.models import WebSession
+
+    _require(actor, "manage")
+    if user.id == actor.id and not active:
+        raise InputError("you cannot deactivate your own account")
+    user.active = active
+    session.add(user)
+    if not active:
+        for web_session in session.exec(select(WebSession).where(WebSession.user_id == user.id)):
+            session.delete(web_session)
+    return user
+
+
+def demo_login(session: Session, username: str = "demo", role: str = "admin") -> tuple[User, str]:
+    """A login for the demo: the account is created if missing and gets a fresh random password
+    each time, so the printed password works once per demo run and nowhere else."""
+    password = generate_password()
+    user = get_user(session, username)
+    if user is None:
+        return create_user(session, username, role, password, display_name="Demo"), password
+    user.password_hash = hash_password(password)
+    user.active = True
+    session.add(user)
+    return user, password

@@ -70,6 +70,33 @@ class Settings(BaseSettings):
         description="Model name sent to the LLM endpoint.",
     )
 
+    # --- web app ------------------------------------------------------------------
+    web_secure_cookies: bool = Field(
+        True,
+        description="Mark the session cookie Secure (sent over HTTPS only). Browsers also accept "
+        "Secure cookies on http://127.0.0.1 and http://localhost, so the default works for the "
+        "local demo; set false only when serving plain HTTP on another address (a trusted LAN).",
+    )
+    web_session_hours: int = Field(
+        12, ge=1, description="How long a web login lasts before the analyst must log in again."
+    )
+    web_login_max_failures: int = Field(
+        5,
+        ge=1,
+        description="Failed logins allowed per user name and per client address within the "
+        "window before further attempts get HTTP 429.",
+    )
+    web_login_window_minutes: int = Field(
+        15, ge=1, description="The window (minutes) over which failed logins are counted."
+    )
+    web_page_size: int = Field(50, ge=5, le=500, description="Suggestions per page of the review queue.")
+    web_counts_seconds: float = Field(
+        10.0,
+        ge=0,
+        description="How long the queue's counts per filter may be reused before they are recounted "
+        "(a decision in the app recounts at once; this bounds staleness from other processes). 0 recounts every page.",
+    )
+
     # --- operations --------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Logging level of the CLI, scheduler and web app."

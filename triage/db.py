@@ -35,11 +35,22 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _sqlite_begin_before_savepoint(conn, name) -> None:
+    # pysqlite opens a transaction only before INSERT/UPDATE/DELETE. A SAVEPOINT issued
+    # before any of those becomes the outermost transaction, and its RELEASE commits:
+    # work meant to be rolled back as a whole (a bulk reject that fails half-way) would
+    # stay half-applied. Opening the transaction first makes the savepoint a nested one.
+    dbapi_connection = conn.connection.dbapi_connection
+    if not dbapi_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN")
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "savepoint", _sqlite_begin_before_savepoint)
     else:
         engine = create_engine(url, pool_pre_ping=True, **kwargs)
     return engine

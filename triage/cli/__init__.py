@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from triage.cli import catalogue, evidence, export, score, scores, setup, users
+from triage.cli import catalogue, evidence, export, score, scores, serve, setup, users
 from triage.cli.common import err_console
 from triage.errors import InputError, TriageError
 
@@ -25,6 +25,7 @@ app.add_typer(users.app, name="users")
 app.add_typer(scores.app, name="scores")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(export.app, name="export")
+app.command("serve")(serve.serve)
 
 
 def main(argv: list[str] | None = None) -> int:

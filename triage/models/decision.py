@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from triage.models.types import UTCDateTime, utcnow
@@ -29,6 +29,9 @@ REJECT_REASONS = (
 
 
 class Decision(SQLModel, table=True):
+    # Evidence for one (commitment, member) pair is re-read on every decision (migration 0002).
+    __table_args__ = (Index("ix_decision_pair", "commitment_id", "member_id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     suggestion_id: int = Field(foreign_key="suggestion.id", index=True)
     user_id: int = Field(foreign_key="users.id", index=True)

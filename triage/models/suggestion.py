@@ -25,6 +25,8 @@ class Suggestion(SuggestionBase, table=True):
     __table_args__ = (
         UniqueConstraint("item_id", "member_id", "commitment_id", "dimension_id", "agent"),
         Index("ix_suggestion_queue", "status", "commitment_id", "member_id"),
+        # The review queue walks this in confidence order (keyset paging; migration 0002).
+        Index("ix_suggestion_status_confidence", "status", "confidence", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from triage.models.types import UTCDateTime, utcnow
@@ -60,6 +60,8 @@ class WebSession(SQLModel, table=True):
 
 class LoginAttempt(SQLModel, table=True):
     __tablename__ = "login_attempt"
+    # Failed logins are counted per client address over a time window (migration 0002).
+    __table_args__ = (Index("ix_login_attempt_client_at", "client", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=80, index=True)

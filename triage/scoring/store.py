@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from triage.catalogue.index import CatalogueIndex
 from triage.catalogue.rules import EvidenceMark, Rule, evaluate, state_from_evidence
 from triage.models import Score, utcnow
-from triage.review.evidence import accepted_evidence
+from triage.review.evidence import accepted_marks
 
 
 def _score_row(session: Session, commitment_id: int, member_id: int) -> Score:
@@ -31,9 +31,9 @@ def suggest(session: Session, index: CatalogueIndex, commitment_id: int, member_
         return None, "The commitment is incomplete in the catalogue, so no score is suggested."
     dims = {d.id: d.key for d in index.dimensions_of(commitment)}
     marks = [
-        EvidenceMark(dims[e.decision.dimension_id], e.decision.strength, bool(e.decision.contradictory))
-        for e in accepted_evidence(session, commitment_id, member_id)
-        if e.decision.dimension_id in dims
+        EvidenceMark(dims[dimension_id], strength, contradictory)
+        for dimension_id, strength, contradictory in accepted_marks(session, commitment_id, member_id)
+        if dimension_id in dims
     ]
     verdict = evaluate(Rule.model_validate(commitment.rule), state_from_evidence(list(dims.values()), marks), index.scale)
     return verdict.score, verdict.explanation

@@ -1,0 +1,195 @@
+"""Logins, server-side sessions, CSRF tokens and login rate limiting.
+
+The browser holds a random token in an HttpOnly cookie; the database holds only its
+SHA-256 (a leaked table cannot be replayed as cookies). Each session has its own CSRF
+token, sent back by forms (a hidden field) and by fetch (the X-CSRF-Token header) on
+every state-changing request. Failed logins are counted per user name and per client
+address in the login_attempt table, so limits hold across processes and restarts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import math
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from fastapi import Depends, Request
+from sqlalchemy import delete
+from sqlmodel import Session, select
+
+from triage.accounts import can, get_user, hash_password, verify_password
+from triage.catalogue.index import CatalogueIndex
+from triage.config import Settings
+from triage.models import CatalogueRow, LoginAttempt, User, WebSession, utcnow
+from triage.review.decisions import Forbidden
+
+COOKIE = "triage_session"
+LOGIN_COOKIE = "triage_login_csrf"  # double-submit token for the login form (no session yet)
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
+class LoginRequired(Exception):
+    """No valid session: HTML gets a redirect to the login page, fetch gets 401."""
+
+
+class CSRFRejected(Exception):
+    """A state-changing request without the session's CSRF token: 403."""
+
+
+class TooManyAttempts(Exception):
+    def __init__(self, retry_after: int):
+        super().__init__(f"too many failed logins; try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+@dataclass
+class Viewer:
+    user: User
+    session_id: str
+    csrf: str
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- per-request plumbing ----------------------------------------------------------------------
+
+
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One session per request; routes commit what they change, anything else is rolled back."""
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+def catalogue_index(request: Request, db: Session) -> CatalogueIndex:
+    """The active catalogue, cached until `triage init` loads another one (one small query)."""
+    key = db.execute(
+        select(CatalogueRow.id, CatalogueRow.loaded_at).where(CatalogueRow.active).order_by(CatalogueRow.loaded_at.desc()).limit(1)
+    ).first()
+    cache = request.app.state.index_cache
+    if key is None or cache.get("key") != tuple(key):
+        cache["index"] = CatalogueIndex.load(db)
+        cache["key"] = tuple(key) if key else None
+    return cache["index"]
+
+
+def current_viewer(request: Request, db: Session = Depends(get_db)) -> Viewer:
+    token = request.cookies.get(COOKIE)
+    if not token:
+        raise LoginRequired()
+    row = db.exec(select(WebSession, User).join(User, User.id == WebSession.user_id).where(WebSession.id == token_digest(token))).first()
+    if row is None:
+        raise LoginRequired()
+    web_session, user = row
+    if web_session.expires_at <= utcnow() or not user.active:
+        raise LoginRequired()
+    viewer = Viewer(user, web_session.id, web_session.csrf_token)
+    request.state.viewer = viewer
+    return viewer
+
+
+async def csrf_protect(request: Request, viewer: Viewer = Depends(current_viewer)) -> Viewer:
+    """Every POST/PUT/PATCH/DELETE must carry the session's CSRF token."""
+    if request.method in UNSAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER)
+        if not sent and request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            sent = (await request.form()).get(CSRF_FIELD)
+        if not isinstance(sent, str) or not hmac.compare_digest(sent, viewer.csrf):
+            raise CSRFRejected()
+    return viewer
+
+
+def require(viewer: Viewer, permission: str) -> None:
+    """The server-side role check every action makes (the page hiding a button is not a check)."""
+    if not can(viewer.user, permission):
+        raise Forbidden(f"{viewer.user.username} ({viewer.user.role}) may not do this: it needs the {permission!r} permission")
+
+
+# --- logging in -------------------------------------------------------------------------------
+
+_DUMMY_HASH: list[str] = []
+
+
+def _burn_time(password: str) -> None:
+    """Verify against a throwaway hash so an unknown user name costs what a known one does."""
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(hash_password(secrets.token_urlsafe(16)))
+    verify_password(User(username="-", password_hash=_DUMMY_HASH[0]), password)
+
+
+def _retry_after(times: list[dt.datetime], limit: int, window: dt.timedelta, now: dt.datetime) -> int | None:
+    if len(times) < limit:
+        return None
+    times = sorted(times)
+    free_at = times[len(times) - limit] + window  # when fewer than `limit` remain in the window
+    return max(1, math.ceil((free_at - now).total_seconds()))
+
+
+def login_blocked(db: Session, settings: Settings, username: str, client: str | None) -> int | None:
+    """Seconds to wait if this user name or this client has failed too often, else None."""
+    now = utcnow()
+    window = dt.timedelta(minutes=settings.web_login_window_minutes)
+    since = now - window
+    last_ok = db.exec(
+        select(LoginAttempt.at).where(LoginAttempt.username == username, LoginAttempt.ok).order_by(LoginAttempt.at.desc()).limit(1)
+    ).first()
+    by_name = db.exec(
+        select(LoginAttempt.at).where(LoginAttempt.username == username, ~LoginAttempt.ok, LoginAttempt.at >= max(since, last_ok or since))
+    ).all()
+    waits = [_retry_after(list(by_name), settings.web_login_max_failures, window, now)]
+    if client:
+        by_client = db.exec(select(LoginAttempt.at).where(LoginAttempt.client == client, ~LoginAttempt.ok, LoginAttempt.at >= since)).all()
+        waits.append(_retry_after(list(by_client), settings.web_login_max_failures, window, now))
+    waits = [w for w in waits if w is not None]
+    return max(waits) if waits else None
+
+
+def log_in(db: Session, settings: Settings, username: str, password: str, client: str | None) -> tuple[User, str] | None:
+    """Check the password (after the rate limit); on success open a session and return
+    (user, cookie token). Every attempt is recorded; refused attempts are not."""
+    username = username.strip()[:80]
+    wait = login_blocked(db, settings, username, client)
+    if wait is not None:
+        raise TooManyAttempts(wait)
+    user = get_user(db, username) if username else None
+    if user is None:
+        _burn_time(password)
+    ok = user is not None and user.active and verify_password(user, password)
+    db.add(LoginAttempt(username=username, client=(client or "")[:64] or None, ok=ok))
+    if not ok:
+        db.commit()
+        return None
+    now = utcnow()
+    db.execute(delete(WebSession).where(WebSession.expires_at < now))  # tidy expired sessions
+    token = secrets.token_urlsafe(32)
+    db.add(
+        WebSession(
+            id=token_digest(token),
+            user_id=user.id,
+            csrf_token=secrets.token_urlsafe(32),
+            created_at=now,
+            expires_at=now + dt.timedelta(hours=settings.web_session_hours),
+        )
+    )
+    db.commit()
+    return user, token
+
+
+def log_out(db: Session, viewer: Viewer) -> None:
+    db.execute(delete(WebSession).where(WebSession.id == viewer.session_id))
+    db.commit()
+
+
+def cookie_options(settings: Settings) -> dict:
+    return {"httponly": True, "samesite": "lax", "secure": settings.web_secure_cookies, "path": "/"}

@@ -1,0 +1,121 @@
+"""Turning service objects into safe HTML: one Jinja environment with autoescaping always on,
+quote highlighting by splitting text (never by building HTML from content), and links only
+for http(s) addresses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from triage.models import REJECT_REASONS
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+REASON_LABELS = {
+    "not_relevant": "Not relevant",
+    "wrong_member": "Wrong member",
+    "wrong_commitment": "Wrong commitment",
+    "wrong_dimension": "Wrong dimension",
+    "outside_period": "Outside the period",
+    "duplicate": "Duplicate",
+    "border_enforcement_c18": "Border enforcement (belongs to commitment 18)",
+    "other": "Other (say why in a note)",
+}
+assert set(REASON_LABELS) == set(REJECT_REASONS)
+# Reason keys on the keyboard: 1..8 in the order of REJECT_REASONS.
+REASONS = [(str(n), key, REASON_LABELS[key]) for n, key in enumerate(REJECT_REASONS, start=1)]
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if a browser may follow it (http or https with a host); otherwise None, and the
+    template shows the address as text."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() in ("http", "https") and parts.netloc:
+        return url.strip()
+    return None
+
+
+def highlight(text: str, quote: str | None) -> list[tuple[str, bool]]:
+    """Split `text` into (segment, is_quote) pieces; whitespace and case differences between the
+    quote and the text are ignored, as when the quote was verified. The template escapes every
+    segment and wraps the quoted ones in <mark>."""
+    text = text or ""
+    words = (quote or "").split()
+    if not words:
+        return [(text, False)] if text else []
+    pattern = re.compile(r"\s+".join(re.escape(w) for w in words), re.IGNORECASE)
+    pieces, pos = [], 0
+    for m in pattern.finditer(text):
+        if m.start() > pos:
+            pieces.append((text[pos : m.start()], False))
+        pieces.append((m.group(0), True))
+        pos = m.end()
+    if pos < len(text):
+        pieces.append((text[pos:], False))
+    return pieces
+
+
+def day(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%d")
+    return value.isoformat()
+
+
+def when(value) -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def query(params: dict, **extra) -> str:
+    merged = {k: v for k, v in {**params, **extra}.items() if v not in (None, "")}
+    return ("?" + urlencode(merged)) if merged else ""
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,  # every template, every variable: feed and model text is untrusted
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(day=day, when=when, http_link=safe_url)
+    env.globals.update(any_hit=lambda pieces: any(hit for _, hit in pieces), highlight=highlight, query=query, REASONS=REASONS, REASON_LABELS=REASON_LABELS)
+    return env
+
+
+ENV = _environment()
+
+
+def page(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
+    viewer = getattr(request.state, "viewer", None)
+    nav = getattr(request.app.state, "nav", [])
+    base = {
+        "request": request,
+        "viewer": viewer,
+        "csrf": viewer.csrf if viewer else "",
+        "nav": [n for n in nav if viewer and n.visible_to(viewer.user)],
+        "path": request.url.path,
+    }
+    html = ENV.get_template(template).render(**base, **context)
+    return HTMLResponse(html, status_code=status_code)
+
+
+def wants_json(request: Request) -> bool:
+    """fetch() from the app's script asks for JSON; browsers navigating ask for HTML."""
+    accept = request.headers.get("accept", "")
+    return request.url.path.startswith("/api/") or ("application/json" in accept and "text/html" not in accept)

@@ -1,0 +1,54 @@
+"""Routers, one module per area, and the navigation they add.
+
+Every router except `login` is protected as a whole (a session and, for POST, the CSRF
+token; see `protected()`), so a new page cannot forget the check; role checks are made
+in each action. The scores dashboard (issue 6) goes in `routes/scores.py`: a
+`protected()` router added to ROUTERS and a `NavEntry("Scores", "/scores", "review")`
+added to NAV, in the slot marked below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Depends
+
+from triage.accounts import can
+from triage.web.auth import csrf_protect
+
+
+def protected(**kwargs) -> APIRouter:
+    return APIRouter(dependencies=[Depends(csrf_protect)], **kwargs)
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str
+    path: str
+    permission: str
+
+    def visible_to(self, user) -> bool:
+        return can(user, self.permission)
+
+
+from triage.web.routes import admin, assignments, evidence, login, queue, review  # noqa: E402
+
+NAV = [
+    NavEntry("Queue", "/queue", "review"),
+    NavEntry("Add evidence", "/evidence/new", "review"),
+    # Slot for the scores dashboard (issue 6): NavEntry("Scores", "/scores", "review"),
+    NavEntry("Assignments", "/assignments", "assign"),
+    NavEntry("Users", "/admin/users", "manage"),
+    NavEntry("Sources", "/admin/sources", "manage"),
+    NavEntry("Catalogue", "/admin/catalogue", "manage"),
+]
+
+ROUTERS = [
+    login.router,
+    queue.router,
+    review.router,
+    evidence.router,
+    # Slot for the scores dashboard (issue 6): scores.router,
+    assignments.router,
+    admin.router,
+]

@@ -1,0 +1,66 @@
+"""Leads staff analysts on (commitment, member) pairs and move work between them."""
+
+from __future__ import annotations
+
+from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse
+from sqlmodel import Session, select
+
+from triage.errors import InputError
+from triage.models import User
+from triage.review.assignments import assign, list_assignments, reassign, unassign
+from triage.web import render
+from triage.web.auth import Viewer, catalogue_index, current_viewer, get_db, require
+from triage.web.routes import protected
+
+router = protected()
+
+
+def _user(db: Session, raw) -> User:
+    try:
+        user = db.get(User, int(str(raw)))
+    except ValueError:
+        user = None
+    if user is None:
+        raise InputError(f"user: no user {raw!r}")
+    return user
+
+
+@router.get("/assignments")
+def assignments_page(request: Request, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
+    require(viewer, "assign")
+    index = catalogue_index(request, db)
+    users = db.exec(select(User).where(User.active).order_by(User.username)).all()
+    return render.page(request, "assignments.html", rows=list_assignments(db, index), users=users, index=index,
+                       notice=request.query_params.get("notice"))
+
+
+@router.post("/assignments")
+async def add_assignment(request: Request, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
+    require(viewer, "assign")
+    form = await request.form()
+    try:
+        commitment = int(str(form.get("commitment") or ""))
+    except ValueError:
+        raise InputError("commitment: choose a commitment") from None
+    index = catalogue_index(request, db)
+    assign(db, index, viewer.user, _user(db, form.get("user")), commitment, str(form.get("member") or "") or None)
+    db.commit()
+    return RedirectResponse("/assignments?notice=assigned", status_code=303)
+
+
+@router.post("/assignments/{assignment_id}/delete")
+def remove_assignment(assignment_id: int, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
+    require(viewer, "assign")
+    unassign(db, viewer.user, assignment_id)
+    db.commit()
+    return RedirectResponse("/assignments?notice=removed", status_code=303)
+
+
+@router.post("/assignments/reassign")
+async def move_assignments(request: Request, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
+    require(viewer, "assign")
+    form = await request.form()
+    reassign(db, viewer.user, _user(db, form.get("from_user")), _user(db, form.get("to_user")))
+    db.commit()
+    return RedirectResponse("/assignments?notice=reassigned", status_code=303)
