@@ -124,6 +124,14 @@ class Classification:
         return self.error is not None
 
 
+class LLMFatalError(RuntimeError):
+    """The endpoint refuses us (bad key, unknown model): stop the run, keep items pending."""
+
+    def __init__(self, message: str, records: list[CallRecord]):
+        super().__init__(message)
+        self.records = records
+
+
 @runtime_checkable
 class Classifier(Protocol):
     """A backend. `remote` backends are run concurrently and may be cached and budgeted."""

@@ -30,7 +30,7 @@ from triage import db
 from triage.catalogue import load_catalogue
 from triage.catalogue.index import CatalogueIndex
 from triage.catalogue.schema import Catalogue
-from triage.classify.base import Classification, Classifier, ItemInput
+from triage.classify.base import Classification, Classifier, ItemInput, LLMFatalError
 from triage.classify.llm.budget import Budget, BudgetExhausted
 from triage.classify.prefilter import Prefilter, Route
 from triage.classify.rules.backend import RulesClassifier
@@ -67,6 +67,7 @@ class Summary:
     cost_usd: float = 0.0
     paused: str | None = None  # why classification paused (daily budget)
     stopped: str | None = None  # why the run stopped (the endpoint refuses us)
+    waiting: int = 0  # items still queued when the run paused or stopped
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
 
@@ -87,10 +88,28 @@ class Pipeline:
     backend: Classifier
 
 
+_LOADED: dict[tuple, tuple[Catalogue, RuleSet]] = {}
+
+
+def _stamp(path: Path) -> tuple:
+    try:
+        st = path.stat()
+    except OSError:
+        return (str(path), None, None)  # missing: the loader reports it
+    return (str(path.resolve()), st.st_mtime_ns, st.st_size)
+
+
 def load_ruleset(settings: Settings, catalogue_path: str | Path | None = None) -> tuple[Catalogue, RuleSet]:
+    """The catalogue and its compiled rules; kept per process until either file changes
+    (compiling the rules takes a noticeable fraction of a second, and the scheduler runs often)."""
     path = Path(catalogue_path or settings.catalogue)
-    catalogue = load_catalogue(path)
-    return catalogue, load_rules(settings.rules or default_rules_path(path), catalogue)
+    rules_path = Path(settings.rules or default_rules_path(path))
+    key = (_stamp(path), _stamp(rules_path))
+    if key not in _LOADED:
+        catalogue = load_catalogue(path)
+        _LOADED.clear()
+        _LOADED[key] = (catalogue, load_rules(rules_path, catalogue))
+    return _LOADED[key]
 
 
 def build_backend(settings: Settings, choice: str | None, catalogue: Catalogue, ruleset: RuleSet,
@@ -346,15 +365,13 @@ class _Run:
             if isinstance(backend, RulesClassifier):
                 return backend.classify(cl.item, cl.route.commitments)
             return backend.classify(cl.item)
-        except (BudgetExhausted, ConfigError):
+        except (BudgetExhausted, LLMFatalError, ConfigError):
             raise
         except Exception as exc:  # a bug must not lose the item: it fails with the reason, and is retried
             log.exception("classifying item %s failed", cl.item.item_id)
             return Classification(agent=backend.agent, error=f"internal error: {exc!r}")
 
     def run_pool(self, concurrency: int) -> None:
-        from triage.classify.llm.client import LLMFatalError
-
         backend = self.p.backend
         budget: Budget | None = getattr(backend, "budget", None)
         window = concurrency * 2  # keep the pool fed while finished items are being stored
@@ -423,5 +440,7 @@ def classify_pending(
         run.run_pool(max(1, concurrency or settings.llm_concurrency))
     else:
         run.run_inline()
+    if summary.paused or summary.stopped:
+        summary.waiting = run.count()
     summary.seconds = time.perf_counter() - started
     return summary

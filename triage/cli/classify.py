@@ -75,6 +75,7 @@ def show_summary(summary) -> None:
         ("  not relevant", summary.not_relevant),
         ("  failed (retried next run)", summary.failed),
         ("  handed back unclassified", summary.released),
+        ("Items still waiting", summary.waiting),
         ("Suggestions stored", summary.suggestions),
         ("  flagged for the reviewer", summary.flagged),
         ("  invalid, dropped", summary.dropped),
@@ -89,7 +90,7 @@ def show_summary(summary) -> None:
         table.add_row(name, str(value))
     console.print(table)
     if summary.paused:
-        console.print(f"[yellow]Paused:[/] {summary.paused}. {summary.released} item(s) wait for the next run "
+        console.print(f"[yellow]Paused:[/] {summary.paused}. {summary.waiting} item(s) wait for the next run "
                       "(raise TRIAGE_LLM_DAILY_TOKEN_BUDGET / TRIAGE_LLM_DAILY_COST_BUDGET_USD, or wait for tomorrow, UTC).",
                       highlight=False)
     sys.stdout.flush()

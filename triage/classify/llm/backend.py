@@ -11,7 +11,7 @@ from __future__ import annotations
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
 from triage.catalogue.schema import Catalogue
-from triage.classify.base import CallRecord, Classification, ItemInput, ProposalOut
+from triage.classify.base import CallRecord, Classification, ItemInput, LLMFatalError, ProposalOut
 from triage.classify.injection import injection_signals
 from triage.classify.llm.budget import Budget
 from triage.classify.llm.cache import MemoryCache, cache_key
@@ -35,6 +35,7 @@ class LLMClassifier:
         self.agent = f"llm:{self.model}@{self.prompt.template.id}"
         self.cache = cache if cache is not None else MemoryCache()
         self.budget = budget or Budget()
+        self._refused: str | None = None  # once the endpoint refuses us, no further request this run
 
     def cache_key(self, item: ItemInput) -> str:
         return cache_key(item.hash, self.prompt.version, self.model)
@@ -46,10 +47,15 @@ class LLMClassifier:
             result = self._result(item, Answer.model_validate(cached), [])
             result.cached = True
             return result
+        if self._refused is not None:
+            raise LLMFatalError(self._refused, [])
         self.budget.check()
         records: list[CallRecord] = []
         try:
             answer = self._ask(item, records)
+        except LLMFatalError as exc:
+            self._refused = str(exc)
+            raise
         except InvalidAnswer as exc:
             return Classification(agent=self.agent, calls=records, error=f"invalid answer after one repair: {exc}")
         except LLMCallError as exc:

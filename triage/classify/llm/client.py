@@ -22,7 +22,7 @@ import httpx2
 import openai
 from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
-from triage.classify.base import CallRecord
+from triage.classify.base import CallRecord, LLMFatalError
 from triage.classify.llm.schema import SCHEMA, SCHEMA_HASH, SCHEMA_NAME
 from triage.config import ModelProfile, Settings
 from triage.errors import ConfigError
@@ -30,14 +30,6 @@ from triage.errors import ConfigError
 # Statuses that say the configuration is wrong (key, permissions, model name): retrying an
 # item, or the next item, cannot help, so the run stops instead of failing every item.
 FATAL_STATUSES = (401, 403, 404)
-
-
-class LLMFatalError(RuntimeError):
-    """The endpoint refuses us (bad key, unknown model): stop the run, keep items pending."""
-
-    def __init__(self, message: str, records: list[CallRecord]):
-        super().__init__(message)
-        self.records = records
 
 
 class LLMCallError(RuntimeError):

@@ -28,6 +28,7 @@ from triage.classify.rules.terms import TermMatcher, TextIndex, term_pattern
 from triage.classify.text import fold
 
 ACTOR = 3
+TEXT_CUES = ("agency:", "official:", "authority:")
 
 
 @dataclass
@@ -216,9 +217,11 @@ class MemberDetector:
             hit = hits.setdefault(key, MemberHit(key))
             hit.score += min(count, 2)
             hit.cues.append(f"named x{count}")
-        # Collective action counts for every member only when no member is named as the actor:
-        # "Minister Faeser at the G7 interior ministers' meeting" is Germany's action.
-        if self._collective is not None and not any(h.actor for h in hits.values()):
+        # Collective action counts for every member unless the text names a member as the actor
+        # ("Minister Faeser at the G7 interior ministers' meeting" is Germany's action). Who
+        # published it does not matter: a G7 communique on a presidency's site is still the G7's.
+        named_actor = any(h.actor and any(c.startswith(TEXT_CUES) for c in h.cues) for h in hits.values())
+        if self._collective is not None and not named_actor:
             found = self._collective.search(index)
             if found:
                 for key in self.keys:

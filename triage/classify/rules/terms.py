@@ -17,7 +17,9 @@ import re
 from triage.classify.text import fold
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
-_SEP = r"[^\w.;!?]+"  # between the words of a phrase: spaces, hyphens, commas, quotes
+# Between the words of a phrase: spaces, hyphens, commas, quotes, and a decimal point (1.2
+# million), but not a sentence's end.
+_SEP = r"(?:[^\w.;!?]|(?<=\d)\.(?=\d))+"
 _GAP = rf"(?:{_SEP}\w+){{0,6}}?{_SEP}"  # `..`: a few words, same sentence
 
 
