@@ -24,6 +24,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from sqlalchemy import and_, func, or_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from triage import db
@@ -37,12 +39,13 @@ from triage.classify.rules.backend import RulesClassifier
 from triage.classify.rules.load import RuleSet, default_rules_path, load_rules
 from triage.config import Settings
 from triage.errors import ConfigError
-from triage.models import Item, LLMCall, Sighting, Source, utcnow
+from triage.models import Item, LLMCache, LLMCall, Sighting, Source, utcnow
 from triage.suggestions import InvalidProposal, store_suggestion
 
 log = logging.getLogger(__name__)
 
 RULES_BATCH = 200  # items per transaction for the (fast, local) rules backend
+BATCH_SECONDS = 0.1  # longest a finished LLM item waits to be stored with others
 
 
 @dataclass
@@ -113,7 +116,7 @@ def load_ruleset(settings: Settings, catalogue_path: str | Path | None = None) -
 
 
 def build_backend(settings: Settings, choice: str | None, catalogue: Catalogue, ruleset: RuleSet,
-                  database_url: str | None = None) -> Classifier:
+                  database_url: str | None = None, write_cache: bool = True) -> Classifier:
     """The backend by name (None: the configured default); the LLM one caches and budgets in the database."""
     kind = settings.resolve_backend(choice)
     if kind == "rules":
@@ -127,7 +130,7 @@ def build_backend(settings: Settings, choice: str | None, catalogue: Catalogue, 
             budget = Budget.from_settings(settings, session)
     else:
         budget = Budget.from_settings(settings)
-    return LLMClassifier(settings, catalogue, cache=cache, budget=budget)
+    return LLMClassifier(settings, catalogue, cache=cache, budget=budget, write_cache=write_cache)
 
 
 def log_calls(url: str, records, item_id: int | None = None) -> None:
@@ -145,15 +148,17 @@ def _pipeline(settings: Settings, session: Session, backend) -> tuple[Pipeline, 
         raise ConfigError(f"the database holds catalogue {index.catalogue.id!r} but {path} is {catalogue.id!r}: "
                           "run `triage init` with the catalogue you want to monitor")
     if backend is None or isinstance(backend, str):
-        backend = build_backend(settings, backend, catalogue, ruleset, settings.database_url)
+        backend = build_backend(settings, backend, catalogue, ruleset, settings.database_url, write_cache=False)
     return Pipeline(catalogue, ruleset, Prefilter(ruleset), backend), index
 
 
-def _claimable(now: dt.datetime, settings: Settings, since: dt.date | None):
+def _claimable(now: dt.datetime, settings: Settings, since: dt.date | None, run_started: dt.datetime):
     lease_cutoff = now - dt.timedelta(minutes=settings.classify_lease_minutes)
     condition = or_(
         Item.status == "new",
-        and_(Item.status == "failed", Item.attempts < settings.classify_max_attempts),
+        # failed before this run started: each run gives a failed item one more try
+        and_(Item.status == "failed", Item.attempts < settings.classify_max_attempts,
+             or_(Item.last_attempt_at.is_(None), Item.last_attempt_at < run_started)),
         # claimed by a worker that died (or handed back): the lease has run out
         and_(Item.status == "candidate", or_(Item.last_attempt_at.is_(None), Item.last_attempt_at < lease_cutoff)),
     )
@@ -182,12 +187,14 @@ class _Run:
         self.progress = progress
         self.done = 0
         self.total = 0
+        self.started = utcnow()
         self.postgres = db.engine_for(self.url).dialect.name == "postgresql"
 
     # --- queue -------------------------------------------------------------------------------
     def count(self) -> int:
         with db.session_scope(self.url) as s:
-            n = s.exec(select(func.count()).select_from(Item).where(_claimable(utcnow(), self.settings, self.since))).one()
+            n = s.exec(select(func.count()).select_from(Item).where(
+                _claimable(utcnow(), self.settings, self.since, self.started))).one()
         return min(n, self.limit) if self.limit is not None else n
 
     def room(self, wanted: int) -> int:
@@ -202,7 +209,7 @@ class _Run:
         if n <= 0:
             return [], 0
         now = utcnow()
-        condition = _claimable(now, self.settings, self.since)
+        condition = _claimable(now, self.settings, self.since, self.started)
         claimed: list[_Claimed] = []
         taken = 0
         with db.session_scope(self.url) as s:
@@ -274,8 +281,10 @@ class _Run:
             return
         backend = self.p.backend
         with db.session_scope(self.url) as s:
+            ids = [cl.item.item_id for cl, _ in results]
+            loaded = {it.id: it for it in s.exec(select(Item).where(Item.id.in_(ids)))}
             for cl, c in results:
-                item = s.get(Item, cl.item.item_id)
+                item = loaded[cl.item.item_id]
                 rows = [self._call_row(item.id, r) for r in c.calls]
                 s.add_all(rows)
                 s.flush()
@@ -285,6 +294,8 @@ class _Run:
                 self.summary.tokens_out += sum(r.tokens_out for r in rows)
                 self.summary.cost_usd += sum(r.cost_usd for r in rows)
                 self.summary.cached += c.cached
+                if c.raw is not None and not c.cached and not getattr(backend, "write_cache", True):
+                    self._cache_row(s, cl.item, c.raw)
                 if c.failed:
                     item.status = "failed"
                     reason = c.error
@@ -324,6 +335,15 @@ class _Run:
                     self.summary.not_relevant += 1
                 s.add(item)
         self._advance(len(results))
+
+    def _cache_row(self, s: Session, item: ItemInput, raw: dict) -> None:
+        """Cache the answer in the same transaction; an answer cached meanwhile by someone else wins."""
+        backend = self.p.backend
+        insert = pg_insert if self.postgres else sqlite_insert
+        s.execute(insert(LLMCache).values(
+            key=backend.cache_key(item), content_hash=item.hash, prompt_version=backend.prompt.version,
+            model=backend.model, response=raw, created_at=utcnow(),
+        ).on_conflict_do_nothing(index_elements=["key"]))
 
     @staticmethod
     def _reason(c: Classification, stored: int, fired: list[str], dropped: list[str]) -> str:
@@ -374,12 +394,17 @@ class _Run:
     def run_pool(self, concurrency: int) -> None:
         backend = self.p.backend
         budget: Budget | None = getattr(backend, "budget", None)
-        window = concurrency * 2  # keep the pool fed while finished items are being stored
+        # Keep up to four rounds of work claimed and top up at half, so claims are few and the
+        # pool never waits for one; store finished items in small batches (one commit each,
+        # at most BATCH_SECONDS late) because SQLite has one writer and commits cost.
+        window = concurrency * 4
         pending: dict[Future, _Claimed] = {}
+        finished_batch: list[tuple[_Claimed, Classification]] = []
+        first_finished = 0.0
         claiming = True
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="classify") as pool:
             while True:
-                while claiming and len(pending) < window:
+                while claiming and len(pending) <= window // 2:
                     claimed, taken = self.claim(self.room(window - len(pending)))
                     if not taken:
                         claiming = False
@@ -393,9 +418,15 @@ class _Run:
                             break
                         pending[pool.submit(self._classify, backend, cl)] = cl
                 if not pending:
+                    self.persist(finished_batch)
                     return
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                results = []
+                timeout = None
+                if finished_batch:
+                    timeout = max(0.0, BATCH_SECONDS - (time.perf_counter() - first_finished))
+                finished, _ = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
+                results = finished_batch
+                if not results:
+                    first_finished = time.perf_counter()
                 for future in finished:
                     cl = pending.pop(future)
                     try:
@@ -412,7 +443,11 @@ class _Run:
                             if other.cancel():  # not started yet: hand it back at once
                                 pending.pop(other)
                                 self.release([other_cl], str(exc))
-                self.persist(results)
+                if (len(results) >= concurrency or not pending or not claiming
+                        or time.perf_counter() - first_finished >= BATCH_SECONDS):
+                    self.persist(results)
+                    results = []
+                finished_batch = results
 
 
 def classify_pending(

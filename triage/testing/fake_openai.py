@@ -136,9 +136,23 @@ class FakeOpenAI:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # One buffered write per response and no Nagle delay: otherwise headers and body go
+            # out as two small packets and the client's delayed ACK adds ~40 ms to every answer.
+            wbufsize = -1
+            disable_nagle_algorithm = True
 
             def log_message(self, *args) -> None:  # quiet
                 pass
+
+            def do_GET(self) -> None:
+                """GET /stats: what the server saw (for a server running in another process)."""
+                with server._lock:
+                    body = json.dumps({"requests": len(server.requests), "max_in_flight": server.max_in_flight}).encode()
+                self.send_response(200 if self.path.rstrip("/").endswith("/stats") else 404)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
@@ -190,3 +204,60 @@ class FakeOpenAI:
                 self.wfile.write(body)
 
         return Handler
+
+
+class FakeOpenAIProcess:
+    """The fake server in a process of its own, so that it does not compete with the code under
+    test for the interpreter (benchmarks: a real model server runs elsewhere too)."""
+
+    def __init__(self, latency: float = 0.0, quoting: bool = True):
+        import subprocess
+        import sys
+
+        args = [sys.executable, "-m", "triage.testing.fake_openai", "--latency", str(latency)]
+        if quoting:
+            args.append("--quoting")
+        self._process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+        line = self._process.stdout.readline().strip()
+        if not line.startswith("http://"):
+            self.stop()
+            raise RuntimeError(f"the fake server did not start: {line!r}")
+        self.base_url = line
+
+    def stats(self) -> dict:
+        import urllib.request
+
+        with urllib.request.urlopen(self.base_url + "/stats", timeout=10) as response:
+            return json.loads(response.read())
+
+    def stop(self) -> None:
+        self._process.terminate()
+        self._process.wait(timeout=10)
+        if self._process.stdout:
+            self._process.stdout.close()
+
+    def __enter__(self) -> FakeOpenAIProcess:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """python -m triage.testing.fake_openai [--latency S] [--quoting]: serve until interrupted, URL on stdout."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds before every answer")
+    parser.add_argument("--quoting", action="store_true", help="answer with one suggestion quoting the item")
+    args = parser.parse_args(argv)
+    server = FakeOpenAI(latency=args.latency, default=quoting_responder() if args.quoting else None)
+    print(server.base_url, flush=True)
+    try:
+        server._server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

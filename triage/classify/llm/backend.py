@@ -27,7 +27,7 @@ class LLMClassifier:
     remote = True
 
     def __init__(self, settings: Settings, catalogue: Catalogue, *, cache=None, budget: Budget | None = None,
-                 template: Template | None = None, http_client=None):
+                 template: Template | None = None, http_client=None, write_cache: bool = True):
         self.settings = settings
         self.prompt = Prompt(catalogue, template)
         self.client = LLMClient(settings, prompt_version=self.prompt.version, http_client=http_client)
@@ -36,6 +36,9 @@ class LLMClassifier:
         self.cache = cache if cache is not None else MemoryCache()
         self.budget = budget or Budget()
         self._refused: str | None = None  # once the endpoint refuses us, no further request this run
+        # The service writes cache rows in the transaction that stores the item's suggestions
+        # (one commit instead of two per item); stand-alone use writes them here at once.
+        self.write_cache = write_cache
 
     def cache_key(self, item: ItemInput) -> str:
         return cache_key(item.hash, self.prompt.version, self.model)
@@ -62,9 +65,10 @@ class LLMClassifier:
             return Classification(agent=self.agent, calls=records, error=f"LLM call failed: {exc}")
         finally:
             self.budget.charge(sum(r.tokens_in + r.tokens_out for r in records), sum(r.cost_usd for r in records))
-        raw = answer.model_dump(mode="json")
-        self.cache.put(key, item.hash, self.prompt.version, self.model, raw)
-        return self._result(item, answer, records)
+        result = self._result(item, answer, records)
+        if self.write_cache:
+            self.cache.put(key, item.hash, self.prompt.version, self.model, result.raw)
+        return result
 
     def _ask(self, item: ItemInput, records: list[CallRecord]) -> Answer:
         """Ask; if the answer is invalid, ask once more showing the validation error."""
