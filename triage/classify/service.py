@@ -20,7 +20,7 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sqlalchemy import and_, func, or_, update
@@ -33,6 +33,7 @@ from triage.catalogue import load_catalogue
 from triage.catalogue.index import CatalogueIndex
 from triage.catalogue.schema import Catalogue
 from triage.classify.base import Classification, Classifier, ItemInput, LLMFatalError
+from triage.classify.injection import injection_signals
 from triage.classify.llm.budget import Budget, BudgetExhausted
 from triage.classify.prefilter import Prefilter, Route
 from triage.classify.rules.backend import RulesClassifier
@@ -72,7 +73,6 @@ class Summary:
     stopped: str | None = None  # why the run stopped (the endpoint refuses us)
     waiting: int = 0  # items still queued when the run paused or stopped
     seconds: float = 0.0
-    errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -226,6 +226,10 @@ class _Run:
                               "status_reason": route.reason()}
                 else:
                     values = {"status": "not_candidate", "status_reason": route.reason()}
+                    signals = injection_signals(item.full_text)
+                    if signals:  # not evidence, but worth knowing about the source
+                        values.update(injection_suspected=True,
+                                      status_reason=f"{route.reason()}; possible prompt injection: {', '.join(signals)}")
                 # Conditional: on SQLite (no row locks) a second worker finds the row already taken.
                 result = s.execute(update(Item).where(Item.id == row.id, condition).values(**values)
                                    .execution_options(synchronize_session=False))
