@@ -31,8 +31,7 @@ def test_the_prefix_is_static_and_the_item_goes_last_fenced(catalogue):
     assert user.endswith(f"<item-{tag}>\ntitle: B\npublisher: Home Office\nlanguage: en\ntext:\nAnother story.\n</item-{tag}>\n")
 
 
-def test_an_item_cannot_contain_its_own_fence(catalogue):
-    prompt = Prompt(catalogue)
+def test_an_item_cannot_contain_its_own_fence():
     probe = ItemInput(title="T", text="x")
     tag = f"item-{probe.hash[:12]}"
     # Build an item whose text would contain its own tag: impossible to know in advance, but

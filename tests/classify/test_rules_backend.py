@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from triage.suggestions import quote_occurs
+
 from .helpers import item
 
 

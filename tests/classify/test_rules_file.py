@@ -10,7 +10,7 @@ import yaml
 
 from triage.classify.prefilter import Prefilter
 from triage.classify.rules.load import default_rules_path, load_rules
-from triage.classify.rules.terms import TermError, TermMatcher, TextIndex, compile_terms, term_pattern, trigger
+from triage.classify.rules.terms import TermError, TextIndex, compile_terms, term_pattern, trigger
 from triage.classify.text import fold
 from triage.errors import InputError
 

@@ -294,7 +294,7 @@ def score(items: list[GoldItem], predicted: list[Predicted], catalogue: Catalogu
 
         suggested: dict[int, set[str]] = defaultdict(set)
         strongest: dict[tuple[int, str], str] = {}
-        for commitment, member, dim, strength in scoped:
+        for commitment, member, _dim, strength in scoped:
             suggested[commitment].add(member)
             if strongest.get((commitment, member)) != "strong":
                 strongest[(commitment, member)] = strength

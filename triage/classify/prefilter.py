@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from triage.classify.base import ItemInput
 from triage.classify.rules.backend import CueContext
-from triage.classify.rules.terms import TextIndex
 from triage.classify.rules.load import RuleSet
+from triage.classify.rules.terms import TextIndex
 from triage.classify.text import fold
 
 

@@ -205,7 +205,8 @@ class _Run:
     def claim(self, n: int) -> tuple[list[_Claimed], int]:
         """Take up to n items: route each through the pre-filter and mark it, in one short transaction.
 
-        Returns the candidates claimed and how many items were taken in all (0: the queue is empty)."""
+        Returns the candidates claimed and how many queued items were seen (0: the queue is
+        empty; on SQLite another worker may have taken some of those seen first)."""
         if n <= 0:
             return [], 0
         now = utcnow()
@@ -243,7 +244,7 @@ class _Run:
                 else:
                     self.summary.not_candidate += 1
         self._advance(taken - len(claimed))
-        return claimed, taken
+        return claimed, len(rows)
 
     @staticmethod
     def _source_members(s: Session, ids: list[int]) -> dict[int, str]:
@@ -375,8 +376,8 @@ class _Run:
     def run_inline(self) -> None:
         backend = self.p.backend
         while True:
-            claimed, taken = self.claim(self.room(RULES_BATCH))
-            if not taken:
+            claimed, seen = self.claim(self.room(RULES_BATCH))
+            if not seen:
                 return
             results = []
             for cl in claimed:
@@ -409,8 +410,8 @@ class _Run:
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="classify") as pool:
             while True:
                 while claiming and len(pending) <= window // 2:
-                    claimed, taken = self.claim(self.room(window - len(pending)))
-                    if not taken:
+                    claimed, seen = self.claim(self.room(window - len(pending)))
+                    if not seen:
                         claiming = False
                         break
                     for i, cl in enumerate(claimed):

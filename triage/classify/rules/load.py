@@ -148,13 +148,13 @@ def _check(spec: RulesFile, cat: Catalogue, doc: YamlDoc) -> Iterator[Problem]:
             yield from _check_terms(terms, doc, [*loc, "cues", name])
         yield from _check_terms(c.mask, doc, [*loc, "mask"])
 
-        def exprs(items: list[str], where: list) -> Iterator[Problem]:
+        def exprs(items: list[str], where: list, cues: dict = c.cues) -> Iterator[Problem]:
             for j, expr in enumerate(items):
                 names = parse_expr(expr)
                 if not names:
                     yield doc.problem("empty cue expression", [*where, j])
                 for name in names:
-                    if name not in c.cues:
+                    if name not in cues:
                         yield doc.problem(f"undefined cue {name!r}", [*where, j])
 
         yield from exprs(c.route, [*loc, "route"])
