@@ -235,3 +235,12 @@ def test_injection_attempts_are_flagged_by_the_rules_backend_too(rules):
     result = rules.classify(it)
     assert result.injection_suspected and "ignore-instructions" in result.injection_reasons
     assert result.proposals == []
+
+
+def test_a_g7_statement_on_a_members_site_is_that_members_and_on_the_groups_site_everyones(rules, catalogue):
+    text = ("G7 Foreign Ministers reaffirmed their commitment to address irregular migration and its root causes, "
+            "and to counter the smuggling of migrants.")
+    on_fcdo = rules.classify(item("G7 Foreign Ministers' statement", text, publisher="Foreign, Commonwealth & Development Office"))
+    assert {m for m, _, _ in summary(on_fcdo)} == {"United Kingdom"}
+    on_presidency = rules.classify(item("G7 Foreign Ministers' statement", text, publisher="G7 Italian Presidency"))
+    assert {m for m, _, _ in summary(on_presidency)} == {m.name for m in catalogue.members}

@@ -28,7 +28,7 @@ from triage.classify.rules.terms import TermMatcher, TextIndex, term_pattern
 from triage.classify.text import fold
 
 ACTOR = 3
-TEXT_CUES = ("agency:", "official:", "authority:")
+_GROUP = re.compile(r"(?<!\w)(?:g7|g8|g20|group of (?:seven|eight|twenty))(?!\w)")
 
 
 @dataclass
@@ -155,6 +155,8 @@ class MemberDetector:
         if not publisher:
             return None
         folded = fold(publisher)
+        if _GROUP.search(folded):  # "G7 Italian Presidency", "G7 Information Centre": the group's own site
+            return None
         for rx, key in self._publisher_rx:
             if rx.search(folded):
                 return key
@@ -217,11 +219,10 @@ class MemberDetector:
             hit = hits.setdefault(key, MemberHit(key))
             hit.score += min(count, 2)
             hit.cues.append(f"named x{count}")
-        # Collective action counts for every member unless the text names a member as the actor
-        # ("Minister Faeser at the G7 interior ministers' meeting" is Germany's action). Who
-        # published it does not matter: a G7 communique on a presidency's site is still the G7's.
-        named_actor = any(h.actor and any(c.startswith(TEXT_CUES) for c in h.cues) for h in hits.values())
-        if self._collective is not None and not named_actor:
+        # Collective action counts for every member unless a member is the actor: "Minister
+        # Faeser at the G7 interior ministers' meeting" is Germany's action, and a G7 statement
+        # on a member's own site is cited for that member (the group's own sites name no member).
+        if self._collective is not None and not any(h.actor for h in hits.values()):
             found = self._collective.search(index)
             if found:
                 for key in self.keys:
