@@ -211,3 +211,11 @@ def test_an_injection_attempt_is_noted_even_when_the_item_is_not_a_candidate(loa
     it = assert_nothing_lost(loaded_db)[item_id]
     assert it.status == "not_candidate" and it.injection_suspected
     assert "possible prompt injection: ignore-instructions" in it.status_reason
+
+
+def test_progress_reaches_the_total(loaded_db):
+    add_items(loaded_db, draft(SMUGGLING_TITLE, SMUGGLING_TEXT, publisher="Europol"), draft(*OFF_TOPIC), draft(*BORDER))
+    seen: list[tuple[int, int]] = []
+    classify_pending(Settings(), backend="rules", progress=lambda done, total: seen.append((done, total)))
+    assert seen and seen[-1] == (3, 3)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
