@@ -10,13 +10,55 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from fnmatch import fnmatchcase
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from triage import resources
 from triage.errors import ConfigError
 
 Backend = Literal["rules", "llm"]
+
+
+class ModelProfile(BaseModel):
+    """What one model (or family, by name pattern) supports and costs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    output_mode: Literal["json_schema", "json_object"] = Field(
+        "json_object",
+        description="json_schema: strict structured output; json_object: JSON mode, validated and repaired by Triage.",
+    )
+    input_usd_per_mtok: float = Field(0.0, ge=0, description="Price of a million input tokens, for cost estimates.")
+    output_usd_per_mtok: float = Field(0.0, ge=0, description="Price of a million output tokens.")
+    temperature: float | None = Field(0.0, description="Sent with every request; null for models that refuse it.")
+    max_tokens_param: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
+
+
+def _profile(mode: str, price_in: float, price_out: float, reasoning: bool = False) -> ModelProfile:
+    return ModelProfile(
+        output_mode=mode, input_usd_per_mtok=price_in, output_usd_per_mtok=price_out,
+        temperature=None if reasoning else 0.0,
+        max_tokens_param="max_completion_tokens" if reasoning else "max_tokens",
+    )
+
+
+# Built-in profiles for OpenAI's hosted models (list prices per million tokens, USD; check
+# your provider's current prices). Any other model, e.g. on Ollama, vLLM or llama.cpp,
+# gets JSON mode and no cost until TRIAGE_LLM_MODELS says otherwise. Longest pattern wins.
+BUILTIN_MODELS: dict[str, ModelProfile] = {
+    "gpt-4o-mini*": _profile("json_schema", 0.15, 0.60),
+    "gpt-4o*": _profile("json_schema", 2.50, 10.00),
+    "gpt-4.1-nano*": _profile("json_schema", 0.10, 0.40),
+    "gpt-4.1-mini*": _profile("json_schema", 0.40, 1.60),
+    "gpt-4.1*": _profile("json_schema", 2.00, 8.00),
+    "gpt-5-nano*": _profile("json_schema", 0.05, 0.40, reasoning=True),
+    "gpt-5-mini*": _profile("json_schema", 0.25, 2.00, reasoning=True),
+    "gpt-5*": _profile("json_schema", 1.25, 10.00, reasoning=True),
+    "o4-mini*": _profile("json_schema", 1.10, 4.40, reasoning=True),
+    "o3*": _profile("json_schema", 2.00, 8.00, reasoning=True),
+}
 
 
 class Settings(BaseSettings):
@@ -68,6 +110,52 @@ class Settings(BaseSettings):
     llm_model: str = Field(
         "gpt-4o-mini",
         description="Model name sent to the LLM endpoint.",
+    )
+
+    llm_models: dict[str, ModelProfile] = Field(
+        default_factory=dict,
+        description="Per-model capabilities and prices as JSON, keyed by model name or pattern "
+        '(e.g. {"llama3.1*": {"output_mode": "json_object"}, "my-model": {"output_mode": "json_schema", '
+        '"input_usd_per_mtok": 0.2, "output_usd_per_mtok": 0.8}}). Merged over built-in profiles for '
+        "OpenAI models; unknown models use JSON mode, validated and repaired, at no cost.",
+    )
+    llm_output_mode: Literal["auto", "json_schema", "json_object"] = Field(
+        "auto",
+        description="Structured output for the configured model: `auto` takes it from its profile; "
+        "`json_schema` (strict schema) or `json_object` (JSON mode) override it.",
+    )
+    llm_timeout_seconds: float = Field(60.0, gt=0, description="Timeout of one request to the LLM endpoint.")
+    llm_max_retries: int = Field(
+        3, ge=0, le=10,
+        description="Retries of one request after a rate limit (429), a server error (5xx), a timeout or a "
+        "lost connection. Triage is the only retry layer (the openai client's own retries are off).",
+    )
+    llm_retry_initial_seconds: float = Field(
+        1.0, ge=0, description="First back-off delay; doubles on each retry, with jitter, unless the server "
+        "sends Retry-After."
+    )
+    llm_retry_max_wait_seconds: float = Field(
+        60.0, ge=0, description="Longest wait before a retry, also the cap on a server's Retry-After."
+    )
+    llm_concurrency: int = Field(4, ge=1, le=128, description="Requests in flight at once (--concurrency overrides).")
+    llm_max_output_tokens: int = Field(1500, ge=64, description="Output token limit of one answer.")
+    llm_daily_token_budget: int | None = Field(
+        None, ge=0, description="Tokens (in + out) the LLM may use per UTC day; classification pauses when reached."
+    )
+    llm_daily_cost_budget_usd: float | None = Field(
+        None, ge=0, description="Estimated cost (USD) the LLM may incur per UTC day; classification pauses when reached."
+    )
+    rules: Path | None = Field(
+        None,
+        description="Rules file of the rules classifier and the pre-filter. Defaults to the file beside the "
+        "catalogue (<catalogue>.rules.yaml).",
+    )
+    classify_max_attempts: int = Field(
+        3, ge=1, le=20, description="Times an item is tried before it stays failed (each run retries failed items)."
+    )
+    classify_lease_minutes: int = Field(
+        30, ge=1, description="How long a claimed item is reserved for the worker that claimed it; after that a "
+        "crashed worker's items are claimed again."
     )
 
     # --- web app ------------------------------------------------------------------
@@ -129,6 +217,19 @@ class Settings(BaseSettings):
         return choice  # type: ignore[return-value]
 
 
+    def model_profile(self, model: str | None = None) -> ModelProfile:
+        """The profile of a model: configured patterns first, then built-in ones; longest pattern wins."""
+        model = model or self.llm_model
+        profile = ModelProfile()
+        for table in (BUILTIN_MODELS, self.llm_models):
+            matches = [p for p in table if fnmatchcase(model, p)]
+            if matches:
+                profile = table[max(matches, key=len)]
+        if self.llm_output_mode != "auto":
+            profile = profile.model_copy(update={"output_mode": self.llm_output_mode})
+        return profile
+
+
 def env_names(name: str) -> list[str]:
     """Environment variables that set field `name`, in order of precedence."""
     field = Settings.model_fields[name]
@@ -173,7 +274,8 @@ def docs_markdown() -> str:
     ]
     for name, field in Settings.model_fields.items():
         if field.default_factory is not None:
-            default = "(shipped data)"
+            produced = field.default_factory()
+            default = "(shipped data)" if isinstance(produced, Path) else f"`{produced}`"
         elif field.default is None:
             default = "(unset)"
         else:

@@ -6,7 +6,8 @@ import sys
 
 import typer
 
-from triage.cli import catalogue, evidence, export, score, scores, serve, setup, users
+from triage.cli import catalogue, classify, evidence, export, score, scores, serve, setup, users
+from triage.cli import eval as eval_cli
 from triage.cli.common import err_console
 from triage.errors import InputError, TriageError
 
@@ -21,6 +22,8 @@ app.command("init")(setup.init)
 app.command("config")(setup.show_config)
 app.add_typer(catalogue.app, name="catalogue")
 app.command("score")(score.score)
+app.command("classify")(classify.classify)
+app.command("eval")(eval_cli.eval_command)
 app.add_typer(users.app, name="users")
 app.add_typer(scores.app, name="scores")
 app.add_typer(evidence.app, name="evidence")

@@ -1,0 +1,1 @@
+"""The LLM backend: OpenAI-compatible client, versioned prompts, schema validation, budget, cache."""

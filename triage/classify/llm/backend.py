@@ -1,0 +1,111 @@
+"""The LLM backend: prompt, call, validate (one repair), cache, and turn the answer into proposals.
+
+`classify` never raises for a bad answer or a failed call: the item's Classification carries
+the error and the requests made, and the service marks the item failed (retried next run).
+It raises only `BudgetExhausted` (before any call: the item stays pending) and
+`LLMFatalError` (the endpoint refuses us: the run stops).
+"""
+
+from __future__ import annotations
+
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
+
+from triage.catalogue.schema import Catalogue
+from triage.classify.base import CallRecord, Classification, ItemInput, LLMFatalError, ProposalOut
+from triage.classify.injection import injection_signals
+from triage.classify.llm.budget import Budget
+from triage.classify.llm.cache import MemoryCache, cache_key
+from triage.classify.llm.client import LLMCallError, LLMClient
+from triage.classify.llm.prompt import Prompt, Template
+from triage.classify.llm.schema import Answer, InvalidAnswer, parse_answer
+from triage.config import Settings
+from triage.suggestions import Proposal
+
+
+class LLMClassifier:
+    kind = "llm"
+    remote = True
+
+    def __init__(self, settings: Settings, catalogue: Catalogue, *, cache=None, budget: Budget | None = None,
+                 template: Template | None = None, http_client=None, write_cache: bool = True):
+        self.settings = settings
+        self.prompt = Prompt(catalogue, template)
+        self.client = LLMClient(settings, prompt_version=self.prompt.version, http_client=http_client)
+        self.model = settings.llm_model
+        self.agent = f"llm:{self.model}@{self.prompt.template.id}"
+        self.cache = cache if cache is not None else MemoryCache()
+        self.budget = budget or Budget()
+        self._refused: str | None = None  # once the endpoint refuses us, no further request this run
+        # The service writes cache rows in the transaction that stores the item's suggestions
+        # (one commit instead of two per item); stand-alone use writes them here at once.
+        self.write_cache = write_cache
+
+    def cache_key(self, item: ItemInput) -> str:
+        return cache_key(item.hash, self.prompt.version, self.model)
+
+    def classify(self, item: ItemInput) -> Classification:
+        key = self.cache_key(item)
+        cached = self.cache.get(key)
+        if cached is not None:
+            result = self._result(item, Answer.model_validate(cached), [])
+            result.cached = True
+            return result
+        if self._refused is not None:
+            raise LLMFatalError(self._refused, [])
+        self.budget.check()
+        records: list[CallRecord] = []
+        try:
+            answer = self._ask(item, records)
+        except LLMFatalError as exc:
+            self._refused = str(exc)
+            raise
+        except InvalidAnswer as exc:
+            return Classification(agent=self.agent, calls=records, error=f"invalid answer after one repair: {exc}")
+        except LLMCallError as exc:
+            return Classification(agent=self.agent, calls=records, error=f"LLM call failed: {exc}")
+        finally:
+            self.budget.charge(sum(r.tokens_in + r.tokens_out for r in records), sum(r.cost_usd for r in records))
+        result = self._result(item, answer, records)
+        if self.write_cache:
+            self.cache.put(key, item.hash, self.prompt.version, self.model, result.raw)
+        return result
+
+    def _ask(self, item: ItemInput, records: list[CallRecord]) -> Answer:
+        """Ask; if the answer is invalid, ask once more showing the validation error."""
+        messages = self.prompt.messages(item)
+        last: dict[str, InvalidAnswer] = {}
+
+        def attempt() -> Answer:
+            turn = messages if not last else messages + Prompt.repair(last["error"].text, str(last["error"]))
+            completion = self.client.complete(turn, records)
+            try:
+                answer = parse_answer(completion.text)
+            except InvalidAnswer as exc:
+                records[-1].outcome = "invalid"
+                records[-1].error = str(exc)[:500]
+                last["error"] = exc
+                raise
+            if last:
+                records[-1].outcome = "repaired"
+            return answer
+
+        repairs = Retrying(stop=stop_after_attempt(2), retry=retry_if_exception_type(InvalidAnswer), reraise=True)
+        return repairs(attempt)
+
+    def _result(self, item: ItemInput, answer: Answer, records: list[CallRecord]) -> Classification:
+        signals = injection_signals(item.full_text)
+        result = Classification(
+            agent=self.agent,
+            calls=records,
+            injection_suspected=answer.injection_suspected or bool(signals),
+            injection_reasons=signals + (["model"] if answer.injection_suspected else []),
+            gist_en=(answer.gist_en or None) if (item.language or "").lower() not in ("en",) else None,
+            raw=answer.model_dump(mode="json"),
+        )
+        for s in answer.suggestions:
+            result.proposals.append(ProposalOut(Proposal(
+                member=s.member, commitment=s.commitment, dimension=s.dimension, strength=s.strength,
+                contradictory=s.contradictory, confidence=s.confidence, rationale=s.rationale, quote=s.quote,
+                action_date=s.action_date,
+            )))
+        return result

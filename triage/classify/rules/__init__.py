@@ -1,0 +1,1 @@
+"""The rules backend: a rules file beside the catalogue, compiled once, matched fast."""

@@ -1,0 +1,96 @@
+"""`triage eval`: score a backend against labeled items (a gold JSONL file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from triage import db
+from triage.classify.eval import evaluate
+from triage.classify.prefilter import Prefilter
+from triage.classify.service import build_backend, load_ruleset, log_calls
+from triage.cli.classify import BackendChoice, progress_bar
+from triage.cli.common import console, err_console, load_settings, print_json
+
+
+def _database_ready(url: str) -> bool:
+    """True when the configured database exists and is migrated (then the LLM cache and call log are used)."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path in ("", ":memory:") or not Path(path).exists():
+            return False
+    try:
+        return db.current_revision(url) is not None
+    except Exception:  # unreachable server, no such database: evaluate without it
+        return False
+
+
+def eval_command(
+    gold: Path = typer.Option(..., "--gold", "-g", help="Gold JSONL: {id, title, text, url, publisher, published, gold: [...]} per line."),
+    backend: BackendChoice = typer.Option(None, "--backend", "-b", help="rules or llm (default: TRIAGE_BACKEND; auto picks llm when configured)."),
+    concurrency: int = typer.Option(None, "--concurrency", "-c", min=1, max=128, help="LLM requests in flight."),
+    as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
+) -> None:
+    """Run the pre-filter and a backend over labeled items and report precision, recall and F1."""
+    settings = load_settings()
+    kind = settings.resolve_backend(backend.value if backend else None)
+    catalogue, ruleset = load_ruleset(settings)
+    url = settings.database_url if kind == "llm" and _database_ready(settings.database_url) else None
+    classifier = build_backend(settings, kind, catalogue, ruleset, url)
+    bar, update = progress_bar(not as_json and err_console.is_terminal, f"Evaluating ({kind})")
+    on_calls = (lambda records: log_calls(url, records)) if url else None
+    if bar is not None:
+        with bar:
+            result = evaluate(gold, classifier, Prefilter(ruleset), catalogue,
+                              concurrency or settings.llm_concurrency, update, on_calls)
+    else:
+        result = evaluate(gold, classifier, Prefilter(ruleset), catalogue, concurrency or settings.llm_concurrency,
+                          None, on_calls)
+    if as_json:
+        print_json(result)
+        return
+    show_metrics(result)
+
+
+def _pct(x: float) -> str:
+    return f"{x:.3f}"
+
+
+def show_metrics(r: dict) -> None:
+    table = Table(title=f"{r['agent']} on {r['gold']} ({r['items']} items from {r['lines']} lines, commitments "
+                        f"{', '.join(map(str, r['commitments']))})")
+    for col in ("Metric", "Precision", "Recall", "F1 / accuracy", "Counts"):
+        table.add_column(col, justify="left" if col in ("Metric", "Counts") else "right")
+    rel, dim = r["relevance"], r["dimension"]
+    table.add_row("Relevance (items)", _pct(rel["precision"]), _pct(rel["recall"]), _pct(rel["f1"]),
+                  f"tp {rel['tp']}, fp {rel['fp']}, fn {rel['fn']}, tn {rel['tn']}")
+    table.add_row("Member (relevant items)", "", "", _pct(r["member"]["accuracy"]), f"{r['member']['correct']}/{r['member']['n']}")
+    table.add_row("Dimension (item, member, dim)", _pct(dim["precision"]), _pct(dim["recall"]), _pct(dim["f1"]),
+                  f"tp {dim['tp']}, fp {dim['fp']}, fn {dim['fn']}")
+    for key, d in r["dimensions"].items():
+        table.add_row(f"  {key}", _pct(d["precision"]), _pct(d["recall"]), _pct(d["f1"]), f"tp {d['tp']}, fp {d['fp']}, fn {d['fn']}")
+    line = r["dimension_per_line"]
+    table.add_row("Dimension, line by line", _pct(line["precision"]), _pct(line["recall"]), _pct(line["f1"]),
+                  f"tp {line['tp']}, fp {line['fp']}, fn {line['fn']}")
+    table.add_row("Strength (suggested members)", "", "", _pct(r["strength"]["accuracy"]), f"{r['strength']['correct']}/{r['strength']['n']}")
+    pf = r["prefilter"]
+    table.add_row("Pre-filter: evidence kept", "", "", _pct(pf["evidence_kept"]), f"of {pf['evidence']} evidence items")
+    table.add_row("Pre-filter: non-evidence sent on", "", "", _pct(pf["non_evidence_sent"]), f"of {pf['non_evidence']} other items")
+    llm = r["llm"]
+    table.add_row("LLM calls / tokens in / out", "", "", "", f"{llm['calls']} / {llm['tokens_in']:,} / {llm['tokens_out']:,}"
+                  + (f" (cached {llm['cached']}, failed {llm['failed']}, ${llm['cost_usd']:.4f})" if llm["calls"] or llm["cached"] else ""))
+    console.print(table)
+    notes = []
+    if r["other_commitments"]:
+        notes.append("suggestions for commitments the gold file does not label (not scored): "
+                     + ", ".join(f"{c}: {v.get('suggestions', 0)} on {v.get('items', 0)} item(s)" for c, v in r["other_commitments"].items()))
+    if r["excluded"]:
+        notes.append("excluded as evidence for another commitment: " + ", ".join(f"{k} x{v}" for k, v in r["excluded"].items()))
+    if r["invalid_dropped"]:
+        notes.append(f"{r['invalid_dropped']} invalid suggestion(s) dropped")
+    if r["not_classified"]:
+        notes.append(f"{r['not_classified']} item(s) not classified (budget reached)")
+    for note in notes:
+        console.print(f"[dim]{note}[/]", highlight=False)
