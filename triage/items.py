@@ -100,21 +100,10 @@ def find_existing(session: Session, draft: ItemDraft) -> Item | None:
     return found
 
 
-def store_item(
-    session: Session,
-    draft: ItemDraft,
-    period: tuple[dt.date, dt.date] | None = None,
-) -> tuple[Item, bool]:
-    """Insert the item unless the same story is already stored; returns (item, created).
-
-    Safe when several workers insert the same story at once: the unique content hash
-    decides, and the loser reads the winner's row.
-    """
-    existing = find_existing(session, draft)
-    if existing is not None:
-        return existing, False
+def new_item(draft: ItemDraft, period: tuple[dt.date, dt.date] | None = None) -> Item:
+    """The row for a draft (not added to any session)."""
     start, end = period if period else (None, None)
-    item = Item(
+    return Item(
         url=draft.url,
         canonical_url=canonical_url(draft.url),
         title=draft.title,
@@ -131,6 +120,41 @@ def store_item(
         origin=draft.origin,
         created_by_id=draft.created_by_id,
     )
+
+
+def find_existing_many(session: Session, drafts: list[ItemDraft]) -> dict[int, Item]:
+    """`find_existing` for a batch in two queries: {index in drafts: stored item}."""
+    hashes = {d.hash for d in drafts}
+    canons = {c for c in (canonical_url(d.url) for d in drafts) if c}
+    by_hash: dict[str, Item] = {}
+    by_canon: dict[str, Item] = {}
+    if hashes:
+        by_hash = {i.content_hash: i for i in session.exec(select(Item).where(Item.content_hash.in_(hashes)))}
+    if canons:
+        for i in session.exec(select(Item).where(Item.canonical_url.in_(canons)).order_by(Item.id.desc())):
+            by_canon[i.canonical_url] = i  # descending order: the oldest wins, as in find_existing
+    found: dict[int, Item] = {}
+    for n, d in enumerate(drafts):
+        hit = by_hash.get(d.hash) or (by_canon.get(canonical_url(d.url)) if d.url else None)
+        if hit is not None:
+            found[n] = hit
+    return found
+
+
+def store_item(
+    session: Session,
+    draft: ItemDraft,
+    period: tuple[dt.date, dt.date] | None = None,
+) -> tuple[Item, bool]:
+    """Insert the item unless the same story is already stored; returns (item, created).
+
+    Safe when several workers insert the same story at once: the unique content hash
+    decides, and the loser reads the winner's row.
+    """
+    existing = find_existing(session, draft)
+    if existing is not None:
+        return existing, False
+    item = new_item(draft, period)
     try:
         with session.begin_nested():
             session.add(item)

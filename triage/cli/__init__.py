@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from triage.cli import catalogue, score, setup
+from triage.cli import catalogue, feeds, ingest, schedule, score, setup
 from triage.cli.common import err_console
 from triage.errors import InputError, TriageError
 
@@ -21,6 +21,9 @@ app.command("init")(setup.init)
 app.command("config")(setup.show_config)
 app.add_typer(catalogue.app, name="catalogue")
 app.command("score")(score.score)
+app.add_typer(feeds.app, name="feeds")
+app.command("ingest")(ingest.ingest)
+app.command("schedule")(schedule.schedule)
 
 
 def main(argv: list[str] | None = None) -> int:
