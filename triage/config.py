@@ -114,7 +114,7 @@ class Settings(BaseSettings):
         280, ge=0, description="Entries with less text than this count as teasers (for extract_full_text)."
     )
     dedup_max_distance: int = Field(
-        12, ge=0, le=32, description="SimHash distance (bits of 64) within which a stored item is compared word by word as a possible copy of the same story."
+        18, ge=0, le=32, description="SimHash distance (bits of 64) within which a stored item is compared word by word as a possible copy of the same story."
     )
     dedup_min_overlap: float = Field(
         0.7, gt=0, le=1, description="Share of the shorter text's word pairs the other must contain for two items to be the same story."

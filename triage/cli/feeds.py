@@ -39,12 +39,12 @@ def list_sources(
         print_json([r.as_json() for r in rows])
         return
     table = Table(title=f"{len(rows)} sources")
-    for col in ("Source", "Member", "Publisher", "Kind", "Status", "Last success", "Errors", "Next check", "Items"):
-        table.add_column(col, justify="right" if col in ("Errors", "Items") else "left")
+    for col in ("Source", "Member", "Status", "Last success", "Errors", "Next check", "Items"):
+        table.add_column(col, justify="right" if col in ("Errors", "Items") else "left", no_wrap=col != "Status")
     for r in rows:
         style = STATUS_STYLE.get(r.status, "white")
         status = f"[{style}]{r.status}[/]" + (f" ({r.last_error[:40]})" if r.last_error else "")
-        table.add_row(r.id, r.member or "any", r.publisher, r.kind, status, _when(r.last_success_at), str(r.error_count),
+        table.add_row(r.id, r.member or "any", status, _when(r.last_success_at), str(r.error_count),
                       _when(r.next_fetch_at) if r.enabled else "—", str(r.items))
     console.print(table)
     failing = sum(1 for r in rows if r.status == "failing")

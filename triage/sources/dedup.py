@@ -6,8 +6,8 @@ Here a 64-bit SimHash over word-pair shingles finds copies that differ in a few 
 `Item.fingerprint` as a *signed* 64-bit integer (BigInteger on both databases).
 
 On press-release-sized texts a SimHash alone is noisy (a wire prefix moves it 2 bits,
-a trimmed sentence 11, while a different story on the same subject sits at ~24), so
-it only selects candidates; a candidate is the same story when most of the shorter
+a trimmed sentence and a new headline 14, while unrelated texts sit around 32 and a
+different story on the same subject at ~24), so it only selects candidates; a candidate is the same story when most of the shorter
 text's word pairs also occur in the other (containment, `min_overlap`).
 
 The candidate search is bounded: only items published within `window` days of the
@@ -76,7 +76,7 @@ def distance(a: int, b: int) -> int:
 class NearDuplicates:
     """Finds the stored item a fingerprint is close to, looking at a bounded set of candidates."""
 
-    def __init__(self, max_distance: int = 12, window_days: int = 7, limit: int = 2000, min_overlap: float = 0.7):
+    def __init__(self, max_distance: int = 18, window_days: int = 7, limit: int = 2000, min_overlap: float = 0.7):
         self.max_distance = max_distance
         self.min_overlap = min_overlap
         self.window = dt.timedelta(days=window_days)

@@ -153,7 +153,9 @@ class Processor:
             lang = e.language or ctx.feed.language
         if not lang:
             lang, detected = language.detect(f"{title}\n{text}"), True
-        publisher = e.publisher or (ctx.adhoc and (e.author or ctx.feed.publisher or ctx.feed.title)) or ctx.source.publisher
+        # An Atom author is an organisation far more often than a WordPress dc:creator is.
+        author = e.author if ctx.feed.version.startswith("atom") else None
+        publisher = e.publisher or (ctx.adhoc and (author or ctx.feed.publisher or ctx.feed.title)) or ctx.source.publisher
         return ItemDraft(
             title=title[:1000],
             text=text,
