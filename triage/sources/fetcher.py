@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential, wait_random
 
 from triage.config import Settings
 
@@ -147,11 +147,8 @@ class Fetcher:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, TransientError) and exc.retry_after is not None:
             return min(exc.retry_after, self.settings.fetch_retry_after_max)
-        backoff = wait_exponential_jitter(
-            initial=self.settings.fetch_backoff_seconds,
-            max=max(self.settings.fetch_backoff_seconds, self.settings.fetch_retry_after_max),
-            jitter=self.settings.fetch_backoff_seconds,
-        )
+        base = self.settings.fetch_backoff_seconds
+        backoff = wait_exponential(multiplier=base, max=max(base, self.settings.fetch_retry_after_max)) + wait_random(0, base)
         return backoff(state)
 
     def _attempt(self, url: str, headers: dict[str, str], result: FetchResult) -> None:
