@@ -138,12 +138,27 @@ def item(n: int | str, title: str | None = None, date: str | None = "Mon, 01 Jul
     parts.append(f"<guid>https://example.org/news/{n}</guid>" if link else f'<guid isPermaLink="false">entry-{n}</guid>')
     if date:
         parts.append(f"<pubDate>{date}</pubDate>")
-    body = text if text is not None else (
-        f"Police in city number {n} arrested suspects accused of smuggling migrants across the border in lorries; "
-        f"the investigation, case {n}, involved officers from several countries and lasted many months."
-    )
+    body = text if text is not None else story(n)
     parts.append(f"<description>{body}</description>")
     return "<item>" + "".join(parts) + "</item>"
+
+
+VOCAB = (
+    "police border agency ministry minister arrested suspects network smuggling migrants trafficking victims court "
+    "sentenced investigation operation officers cooperation agreement funding campaign statement lorry boat channel "
+    "route coast port airport passport documents money laundering assets seized warrant prosecutors judges europol "
+    "eurojust frontex interpol council commission summit leaders plan action prevent counter dismantle disrupt "
+    "business model profits families children women workers exploitation labour debt crossing sea desert mountains "
+    "north south east west city region province capital weekend morning evening month year report data analysis"
+).split()
+
+
+def story(n) -> str:
+    """A text of its own for entry n: distinct stories must not look like near-duplicates."""
+    import random
+
+    rng = random.Random(f"story-{n}")
+    return " ".join(rng.choice(VOCAB) for _ in range(40)) + f" (case {n})."
 
 
 def gzip_bytes(data: bytes) -> bytes:

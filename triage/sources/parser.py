@@ -73,8 +73,10 @@ def defuse(data: bytes) -> tuple[bytes, str | None]:
 
 def parse_feed(data: bytes, content_type: str | None = None, base_url: str | None = None) -> ParsedFeed:
     data, defused = defuse(data)
+    # Without a Content-Type feedparser would complain of "no Content-type specified";
+    # it then relies on the XML declaration alone, which is what a file has too.
     headers = {"content-type": content_type} if content_type else {}
-    if base_url:
+    if base_url and headers:
         headers["content-location"] = base_url
     result = feedparser.parse(data, response_headers=headers, sanitize_html=True, resolve_relative_uris=bool(base_url))
     problems = [p for p in (defused, _bozo_text(result)) if p]
