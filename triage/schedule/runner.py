@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -12,6 +13,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from triage import db
 from triage.config import Settings
+from triage.errors import TriageError
+from triage.schedule import lease
 from triage.schedule.jobs import JOBS
 
 log = logging.getLogger(__name__)
@@ -44,13 +47,29 @@ def sync_jobs(scheduler: BackgroundScheduler, settings: Settings) -> list[str]:
     return [spec.id for spec in JOBS]
 
 
+def start(settings: Settings) -> tuple[BackgroundScheduler, list[str]]:
+    """Start a scheduler with the registry's jobs. Two processes starting at once would
+    race to create the job table and insert the same jobs: startup holds a lease."""
+    engine = db.engine_for(settings.database_url)
+    deadline = time.monotonic() + 60
+    while not lease.acquire(engine, "scheduler:startup", lease.OWNER, 30):
+        if time.monotonic() > deadline:
+            raise TriageError("another scheduler has been starting for a minute: is it stuck?")
+        time.sleep(0.2)
+    try:
+        scheduler = build_scheduler(settings)
+        scheduler.start(paused=True)
+        ids = sync_jobs(scheduler, settings)
+        scheduler.resume()
+    finally:
+        lease.release(engine, "scheduler:startup", lease.OWNER)
+    return scheduler, ids
+
+
 def run_forever(settings: Settings, stop: threading.Event | None = None, exit_after: float | None = None) -> None:
     """Run in the foreground until SIGINT/SIGTERM (or `exit_after` seconds)."""
     stop = stop or threading.Event()
-    scheduler = build_scheduler(settings)
-    scheduler.start(paused=True)
-    ids = sync_jobs(scheduler, settings)
-    scheduler.resume()
+    scheduler, ids = start(settings)
     for job in scheduler.get_jobs():
         log.info("job %s: next run %s", job.id, job.next_run_time)
     if threading.current_thread() is threading.main_thread():
