@@ -19,7 +19,7 @@ def article_text(fetcher: Fetcher, url: str) -> str | None:
     try:
         import trafilatura
     except ImportError:  # an optional dependency: pip install 'triage[extract]'
-        log.warning("full-text extraction is on but trafilatura is not installed")
+        log.warning("full-text extraction is on but trafilatura is not installed (pip install 'triage[extract]')")
         return None
     fetched = fetcher.fetch(url, accept="text/html, application/xhtml+xml;q=0.9, */*;q=0.5")
     if fetched.outcome != "ok" or not fetched.content:
