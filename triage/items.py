@@ -11,8 +11,11 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from sqlalchemy import or_
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -28,6 +31,7 @@ TRACKING_PARAMS = {
 _WS = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=1024)  # a batch asks for the same URL several times
 def canonical_url(url: str | None) -> str | None:
     """One spelling per page: https, lower-case host without www or default port, no
     fragment, no tracking parameters, remaining parameters sorted, no trailing slash."""
@@ -79,10 +83,14 @@ class ItemDraft:
     language_detected: bool = False
     origin: str = "feed"
     created_by_id: int | None = None
+    _hash: tuple[str, str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def hash(self) -> str:
-        return content_hash(self.title, self.text)
+        # Cached for the text it was computed from (batch ingestion asks several times).
+        if self._hash is None or self._hash[:2] != (self.title, self.text):
+            self._hash = (self.title, self.text, content_hash(self.title, self.text))
+        return self._hash[2]
 
 
 def in_period(published_at: dt.datetime | None, start: dt.date | None, end: dt.date | None) -> bool | None:
@@ -100,10 +108,10 @@ def find_existing(session: Session, draft: ItemDraft) -> Item | None:
     return found
 
 
-def new_item(draft: ItemDraft, period: tuple[dt.date, dt.date] | None = None) -> Item:
-    """The row for a draft (not added to any session)."""
+def item_values(draft: ItemDraft, period: tuple[dt.date, dt.date] | None = None) -> dict:
+    """The column values of a draft's row (shared by `new_item` and bulk inserts)."""
     start, end = period if period else (None, None)
-    return Item(
+    return dict(
         url=draft.url,
         canonical_url=canonical_url(draft.url),
         title=draft.title,
@@ -122,18 +130,26 @@ def new_item(draft: ItemDraft, period: tuple[dt.date, dt.date] | None = None) ->
     )
 
 
-def find_existing_many(session: Session, drafts: list[ItemDraft]) -> dict[int, Item]:
-    """`find_existing` for a batch in two queries: {index in drafts: stored item}."""
+def new_item(draft: ItemDraft, period: tuple[dt.date, dt.date] | None = None) -> Item:
+    """The row for a draft (not added to any session)."""
+    return Item(**item_values(draft, period))
+
+
+def find_existing_many(session: Session, drafts: list[ItemDraft]) -> dict[int, int]:
+    """`find_existing` for a batch in two queries: {index in drafts: stored item id}."""
     hashes = {d.hash for d in drafts}
     canons = {c for c in (canonical_url(d.url) for d in drafts) if c}
-    by_hash: dict[str, Item] = {}
-    by_canon: dict[str, Item] = {}
-    if hashes:
-        by_hash = {i.content_hash: i for i in session.exec(select(Item).where(Item.content_hash.in_(hashes)))}
-    if canons:
-        for i in session.exec(select(Item).where(Item.canonical_url.in_(canons)).order_by(Item.id.desc())):
-            by_canon[i.canonical_url] = i  # descending order: the oldest wins, as in find_existing
-    found: dict[int, Item] = {}
+    by_hash: dict[str, int] = {}
+    by_canon: dict[str, int] = {}
+    if hashes or canons:  # one round trip for both keys
+        query = sa_select(Item.id, Item.content_hash, Item.canonical_url).where(
+            or_(Item.content_hash.in_(hashes), Item.canonical_url.in_(canons))
+        ).order_by(Item.id.desc())
+        for item_id, digest, canon in session.execute(query):
+            by_hash[digest] = item_id
+            if canon:
+                by_canon[canon] = item_id  # descending order: the oldest wins, as in find_existing
+    found: dict[int, int] = {}
     for n, d in enumerate(drafts):
         hit = by_hash.get(d.hash) or (by_canon.get(canonical_url(d.url)) if d.url else None)
         if hit is not None:

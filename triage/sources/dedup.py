@@ -20,12 +20,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import unicodedata
 
 import numpy as np
 from sqlalchemy import select
 from sqlmodel import Session
 
-from triage.items import normalise_text
 from triage.models import Item
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -33,11 +33,12 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # Scripts written without spaces: shingle characters instead of words.
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 MIN_SHINGLES = 12  # shorter texts are too small for a fingerprint to mean anything
+MAX_TOKENS = 120
 _BITS = np.arange(64, dtype=np.uint64)
 
 
 def tokens(text: str) -> list[str]:
-    text = normalise_text(text).casefold()
+    text = unicodedata.normalize("NFKC", text).casefold()
     if len(_CJK.findall(text[:400])) > 40:
         return [c for c in text if not c.isspace()]
     return _WORD.findall(text)
@@ -56,17 +57,48 @@ def overlap(a: str, b: str) -> float:
     return len(sa & sb) / min(len(sa), len(sb))
 
 
+_TOKEN_HASHES: dict[str, int] = {}
+_TOKEN_CACHE_MAX = 20_000  # distinct words remembered; bounded so memory stays flat
+_C1, _C2 = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)
+
+
+def _token_hashes(toks: list[str]) -> np.ndarray:
+    cache = _TOKEN_HASHES
+    if len(cache) > _TOKEN_CACHE_MAX:
+        cache.clear()
+    values = []
+    for t in toks:
+        h = cache.get(t)
+        if h is None:
+            h = int.from_bytes(hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest(), "little")
+            if not t[0].isdigit():  # figures rarely repeat: caching them would only fill the cache
+                cache[t] = h
+        values.append(h)
+    return np.array(values, dtype=np.uint64)
+
+
 def simhash(text: str, k: int = 2) -> int | None:
-    """Signed 64-bit SimHash of the text's k-token shingles; None for too short a text."""
-    toks = tokens(text)
+    """Signed 64-bit SimHash of the text's word-pair shingles; None for too short a text.
+
+    Only the first MAX_TOKENS words count: the fingerprint selects candidates, and the
+    word-by-word comparison that confirms a copy reads the whole text. Word hashes are
+    cached and pairs combined with vectorised 64-bit mixing (the MurmurHash3 finaliser):
+    hashing every shingle string on its own cost more than feedparser's parse of the entry.
+    """
+    toks = tokens(text)[:MAX_TOKENS]
     if len(toks) < MIN_SHINGLES + k - 1:
         return None
-    shingles = {" ".join(toks[i : i + k]) for i in range(len(toks) - k + 1)}
-    digests = b"".join(hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest() for s in shingles)
-    hashes = np.frombuffer(digests, dtype="<u8")
-    # Per bit: +1 for each shingle hash with the bit set, -1 otherwise.
-    bits = ((hashes[:, None] >> _BITS) & np.uint64(1)).sum(axis=0, dtype=np.int64)
-    value = int(np.dot((bits * 2 > len(hashes)).astype(np.uint64), np.uint64(1) << _BITS))
+    words = _token_hashes(toks)
+    with np.errstate(over="ignore"):
+        x = words[:-1] ^ ((words[1:] << np.uint64(1)) | (words[1:] >> np.uint64(63)))
+        x ^= x >> np.uint64(33)
+        x *= _C1
+        x ^= x >> np.uint64(33)
+        x *= _C2
+        x ^= x >> np.uint64(33)
+    # Per bit: a vote for each shingle hash with the bit set; the majority sets the bit.
+    votes = np.unpackbits(x.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little").sum(axis=0)
+    value = int(np.packbits(votes * 2 > len(x), bitorder="little").view("<u8")[0])
     return value - (1 << 64) if value >= 1 << 63 else value
 
 

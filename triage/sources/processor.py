@@ -14,14 +14,15 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+import numpy as np
+from sqlalchemy import insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from triage.items import ItemDraft, canonical_url, find_existing_many, new_item, store_item
-from triage.models import Item, Sighting, Source
+from triage.items import ItemDraft, canonical_url, find_existing_many, item_values, store_item
+from triage.models import Item, Sighting, Source, utcnow
 from triage.sources import language
 from triage.sources.cleaner import clean_text, clean_title
 from triage.sources.dedup import NearDuplicates, simhash
@@ -71,6 +72,25 @@ def check_date(published: dt.datetime | None, fetched_at: dt.datetime) -> tuple[
     if published > fetched_at + FUTURE_SLACK:
         return fetched_at, True, f"date {published:%Y-%m-%d} is in the future"
     return published, False, None
+
+
+class PendingFingerprints:
+    """Fingerprints of the items a batch is about to insert (copies within one batch)."""
+
+    def __init__(self) -> None:
+        self.fps: list[int] = []
+        self.items: list[tuple[int, str]] = []
+
+    def add(self, fp: int, pos: int, text: str) -> None:
+        self.fps.append(fp)
+        self.items.append((pos, text))
+
+    def match(self, fp: int, text: str, near: NearDuplicates) -> int | None:
+        for i in near.close(fp, np.array(self.fps, dtype=np.int64), range(len(self.fps))):
+            pos, other = self.items[i]
+            if near.same_story(text, other):
+                return pos
+        return None
 
 
 class Processor:
@@ -175,61 +195,86 @@ class Processor:
         existing = find_existing_many(s, [d for _, d in drafts])
         dates = [d.published_at for _, d in drafts]
         fps_db, ids_db = self.near.candidates(s, min(dates), max(dates))
-        texts: dict[int, str] = {}
-        by_hash: dict[str, Item] = {}
-        by_canon: dict[str, Item] = {}
-        pending: list[tuple[int, Item, str]] = []  # new in this batch: (fingerprint, item, text)
-        links: list[tuple[Entry, Item]] = []
+        by_hash: dict[str, int] = {}  # new in this batch: hash -> position in `rows`
+        by_canon: dict[str, int] = {}
+        pending = PendingFingerprints()  # new in this batch with a fingerprint
+        rows: list[dict] = []
+        links: list[tuple[Entry, int, bool]] = []  # (entry, item id or position in rows, is a position)
+        fulltexts = [f"{d.title}\n{d.text}" for _, d in drafts]
+        fps = [None if n in existing else simhash(t) for n, t in enumerate(fulltexts)]
+        close = {n: self.near.close(fp, fps_db, ids_db) for n, fp in enumerate(fps) if fp is not None}
+        texts = self._texts({i for ids in close.values() for i in ids})  # one query for the batch
         for n, (entry, draft) in enumerate(drafts):
-            fulltext = f"{draft.title}\n{draft.text}"
-            item = existing.get(n) or by_hash.get(draft.hash) or by_canon.get(canonical_url(draft.url) or "")
-            fp = simhash(fulltext)
-            if item is None and fp is not None:
-                item = self._near_stored(fp, fulltext, fps_db, ids_db, texts) or self._near_pending(fp, fulltext, pending)
-            if item is not None:
+            fulltext, fp = fulltexts[n], fps[n]
+            if n in existing:
                 counts.duplicates += 1
-            else:
-                item = new_item(draft, self.period)
-                item.fingerprint = fp
-                by_hash[draft.hash] = item
-                if item.canonical_url:
-                    by_canon[item.canonical_url] = item
-                if fp is not None:
-                    pending.append((fp, item, fulltext))
-                counts.new += 1
-            links.append((entry, item))
-        new_items = [item for _, item, _ in pending] + [i for i in by_hash.values() if i.fingerprint is None]
-        if not self._insert(new_items):
+                links.append((entry, existing[n], False))
+                continue
+            canon = canonical_url(draft.url)
+            pos = by_hash.get(draft.hash)
+            if pos is None and canon:
+                pos = by_canon.get(canon)
+            if pos is None and fp is not None:
+                stored = self._near_stored(fulltext, close[n], texts)
+                if stored is not None:
+                    counts.duplicates += 1
+                    links.append((entry, stored, False))
+                    continue
+                pos = pending.match(fp, fulltext, self.near)
+            if pos is not None:
+                counts.duplicates += 1
+                links.append((entry, pos, True))
+                continue
+            row = item_values(draft, self.period)
+            row["fingerprint"] = fp
+            pos = len(rows)
+            rows.append(row)
+            by_hash[draft.hash] = pos
+            if canon:
+                by_canon[canon] = pos
+            if fp is not None:
+                pending.add(fp, pos, fulltext)
+            counts.new += 1
+            links.append((entry, pos, True))
+        ids = self._insert(rows)
+        if ids is None:
             # Another writer stored some of these stories meanwhile: one by one, the shared rule decides.
             counts.new = counts.duplicates = 0
-            links = self._store_one_by_one(drafts, counts)
-        self._sightings(ctx, links)
+            resolved = self._store_one_by_one(drafts, counts)
+        else:
+            resolved = [(e, ids[ref] if is_pos else ref) for e, ref, is_pos in links]
+        self._sightings(ctx, resolved)
 
-    def _near_stored(self, fp, text, fps, ids, texts) -> Item | None:
-        for item_id in self.near.close(fp, fps, ids):
-            item = self.session.get(Item, item_id)
-            if item is not None and self.near.same_story(text, f"{item.title}\n{item.text}"):
-                return item
+    def _texts(self, ids: set[int]) -> dict[int, str]:
+        texts: dict[int, str] = {}
+        ordered = sorted(ids)
+        for i in range(0, len(ordered), 500):
+            query = select(Item.id, Item.title, Item.text).where(Item.id.in_(ordered[i : i + 500]))
+            texts.update((item_id, f"{title}\n{body}") for item_id, title, body in self.session.execute(query))
+        return texts
+
+    def _near_stored(self, text: str, close: list[int], texts: dict[int, str]) -> int | None:
+        for item_id in close:
+            if item_id in texts and self.near.same_story(text, texts[item_id]):
+                return item_id
         return None
 
-    def _near_pending(self, fp, text, pending) -> Item | None:
-        for other_fp, item, other_text in pending:
-            if ((fp ^ other_fp) & 0xFFFFFFFFFFFFFFFF).bit_count() <= self.near.max_distance and self.near.same_story(text, other_text):
-                return item
-        return None
-
-    def _insert(self, items: list[Item]) -> bool:
-        if not items:
-            return True
+    def _insert(self, rows: list[dict]) -> list[int] | None:
+        """Insert new items in one statement; their ids in order, or None on a unique-key conflict."""
+        if not rows:
+            return []
+        table = Item.__table__
+        created = utcnow()
+        for row in rows:
+            row.update(created_at=created, status="new", attempts=0, injection_suspected=False)
         try:
             with self.session.begin_nested():
-                self.session.add_all(items)
-                self.session.flush()
+                result = self.session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+                return [r[0] for r in result]
         except IntegrityError:
-            return False
-        return True
+            return None
 
-    def _store_one_by_one(self, drafts: list[tuple[Entry, ItemDraft]], counts: Counts) -> list[tuple[Entry, Item]]:
+    def _store_one_by_one(self, drafts: list[tuple[Entry, ItemDraft]], counts: Counts) -> list[tuple[Entry, int]]:
         links = []
         for entry, draft in drafts:
             item, created = store_item(self.session, draft, self.period)
@@ -238,16 +283,16 @@ class Processor:
                 counts.new += 1
             else:
                 counts.duplicates += 1
-            links.append((entry, item))
-        self.session.flush()
+            self.session.flush()
+            links.append((entry, item.id))
         return links
 
-    def _sightings(self, ctx: Context, links: list[tuple[Entry, Item]]) -> None:
+    def _sightings(self, ctx: Context, links: list[tuple[Entry, int]]) -> None:
         if not links:
             return
         rows = [
-            {"item_id": item.id, "source_id": ctx.source.id, "entry_key": e.key, "entry_url": e.link, "seen_at": ctx.fetched_at}
-            for e, item in links
+            {"item_id": item_id, "source_id": ctx.source.id, "entry_key": e.key, "entry_url": e.link, "seen_at": ctx.fetched_at}
+            for e, item_id in links
         ]
         insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
         # A concurrent run may have recorded the same sighting: the unique key keeps one.
