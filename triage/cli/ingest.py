@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import typer
@@ -27,6 +28,8 @@ def ingest(
     all the same), 2 for bad input (a missing file, an unknown source).
     """
     settings = load_settings()
+    # Problems with single entries (implausible dates, failed extraction) are logged to stderr.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if samples and file:
         raise InputError("use either --samples or --file")
     quiet = as_json
