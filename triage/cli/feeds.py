@@ -40,12 +40,12 @@ def list_sources(
         return
     table = Table(title=f"{len(rows)} sources")
     for col in ("Source", "Member", "Status", "Last success", "Errors", "Next check", "Items"):
-        table.add_column(col, justify="right" if col in ("Errors", "Items") else "left", no_wrap=col != "Status")
+        table.add_column(col, justify="right" if col in ("Errors", "Items") else "left", no_wrap=True)
     for r in rows:
         style = STATUS_STYLE.get(r.status, "white")
         status = f"[{style}]{r.status}[/]" + (f" ({r.last_error[:40]})" if r.last_error else "")
         table.add_row(r.id, r.member or "any", status, _when(r.last_success_at), str(r.error_count),
-                      _when(r.next_fetch_at) if r.enabled else "—", str(r.items))
+                      (_when(r.next_fetch_at) if r.next_fetch_at else "due now") if r.enabled else "—", str(r.items))
     console.print(table)
     failing = sum(1 for r in rows if r.status == "failing")
     if failing:

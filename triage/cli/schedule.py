@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from triage.cli.common import console, load_settings
@@ -29,7 +30,7 @@ def schedule(
         for col in ("Job", "Trigger", "What"):
             table.add_column(col)
         for spec in JOBS:
-            table.add_row(spec.id, str(spec.trigger(settings)), spec.description)
+            table.add_row(spec.id, escape(str(spec.trigger(settings))), spec.description)
         console.print(table)
         return
     if once:
