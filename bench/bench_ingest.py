@@ -53,11 +53,14 @@ def write_files(folder: Path, total: int, seed: int = 1) -> list[Path]:
     rng = random.Random(seed)
     words, weights = vocabulary(rng)
     start = dt.datetime(2024, 6, 15, tzinfo=dt.timezone.utc)
+    # Like real feeds, each file covers a stretch of time, newest entry first; together the
+    # files span the 180 days of a compliance period.
+    minutes = sorted((rng.randrange(0, 180 * 24 * 60) for _ in range(total)), reverse=True)
     paths = []
     for f in range(0, total, PER_FILE):
         items = []
         for n in range(f, min(f + PER_FILE, total)):
-            when = start + dt.timedelta(minutes=rng.randrange(0, 180 * 24 * 60))
+            when = start + dt.timedelta(minutes=minutes[n])
             title = " ".join(rng.choices(words, weights, k=10)).capitalize()
             paras = ["<p>" + " ".join(rng.choices(words, weights, k=45)) + f", case {n}.</p>" for _ in range(3)]
             items.append(

@@ -120,7 +120,7 @@ class Settings(BaseSettings):
         0.7, gt=0, le=1, description="Share of the shorter text's word pairs the other must contain for two items to be the same story."
     )
     dedup_window_days: int = Field(
-        7, ge=0, le=365, description="Near-duplicates are looked for among items published this many days either side."
+        3, ge=0, le=365, description="Near-duplicates are looked for among items published this many days either side."
     )
 
     # --- scheduling ------------------------------------------------------------------

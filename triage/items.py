@@ -62,9 +62,13 @@ def normalise_text(text: str) -> str:
     return _WS.sub(" ", unicodedata.normalize("NFKC", text or "")).strip()
 
 
+def content_body(title: str, text: str) -> str:
+    """The normalised form in which two items' contents compare (hashes, fingerprints)."""
+    return normalise_text(title).casefold() + "\n" + normalise_text(text).casefold()
+
+
 def content_hash(title: str, text: str) -> str:
-    body = normalise_text(title).casefold() + "\n" + normalise_text(text).casefold()
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    return hashlib.sha256(content_body(title, text).encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -83,14 +87,22 @@ class ItemDraft:
     language_detected: bool = False
     origin: str = "feed"
     created_by_id: int | None = None
-    _hash: tuple[str, str, str] | None = field(default=None, init=False, repr=False, compare=False)
+    _cache: tuple[str, str, str, str] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def _normalised(self) -> tuple[str, str, str, str]:
+        # Cached for the text it was computed from (batch ingestion asks several times).
+        if self._cache is None or self._cache[:2] != (self.title, self.text):
+            body = content_body(self.title, self.text)
+            self._cache = (self.title, self.text, body, hashlib.sha256(body.encode("utf-8")).hexdigest())
+        return self._cache
+
+    @property
+    def body(self) -> str:
+        return self._normalised()[2]
 
     @property
     def hash(self) -> str:
-        # Cached for the text it was computed from (batch ingestion asks several times).
-        if self._hash is None or self._hash[:2] != (self.title, self.text):
-            self._hash = (self.title, self.text, content_hash(self.title, self.text))
-        return self._hash[2]
+        return self._normalised()[3]
 
 
 def in_period(published_at: dt.datetime | None, start: dt.date | None, end: dt.date | None) -> bool | None:

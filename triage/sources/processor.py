@@ -201,7 +201,7 @@ class Processor:
         rows: list[dict] = []
         links: list[tuple[Entry, int, bool]] = []  # (entry, item id or position in rows, is a position)
         fulltexts = [f"{d.title}\n{d.text}" for _, d in drafts]
-        fps = [None if n in existing else simhash(t) for n, t in enumerate(fulltexts)]
+        fps = [None if n in existing else simhash(d.body, normalised=True) for n, (_, d) in enumerate(drafts)]
         close = {n: self.near.close(fp, fps_db, ids_db) for n, fp in enumerate(fps) if fp is not None}
         texts = self._texts({i for ids in close.values() for i in ids})  # one query for the batch
         for n, (entry, draft) in enumerate(drafts):
@@ -269,17 +269,24 @@ class Processor:
             row.update(created_at=created, status="new", attempts=0, injection_suspected=False)
         try:
             with self.session.begin_nested():
-                result = self.session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-                return [r[0] for r in result]
+                # A plain executemany, then the ids by content hash: RETURNING with a guaranteed
+                # order made SQLAlchemy insert row by row on SQLite.
+                self.session.execute(insert(table), rows)
         except IntegrityError:
             return None
+        hashes = [row["content_hash"] for row in rows]
+        ids: dict[str, int] = {}
+        for i in range(0, len(hashes), 500):
+            query = select(Item.content_hash, Item.id).where(Item.content_hash.in_(hashes[i : i + 500]))
+            ids.update(self.session.execute(query).all())
+        return [ids[h] for h in hashes]
 
     def _store_one_by_one(self, drafts: list[tuple[Entry, ItemDraft]], counts: Counts) -> list[tuple[Entry, int]]:
         links = []
         for entry, draft in drafts:
             item, created = store_item(self.session, draft, self.period)
             if created:
-                item.fingerprint = simhash(f"{draft.title}\n{draft.text}")
+                item.fingerprint = simhash(draft.body, normalised=True)
                 counts.new += 1
             else:
                 counts.duplicates += 1
