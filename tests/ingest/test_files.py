@@ -141,3 +141,26 @@ def test_kill_safe_batches_commit_progressively(loaded_db, tmp_path):
     out = ingest_file(settings, tmp_path / "first.xml").as_json()
     assert (out["new"], out["seen"]) == (70, 50)
     assert _count(loaded_db, Item) == 120 and _count(loaded_db, Sighting) == 120
+
+
+def test_a_concurrent_writer_is_resolved_by_the_unique_hash(loaded_db, tmp_path, monkeypatch):
+    """Another process stores one of the batch's stories between the lookup and the insert:
+    the bulk insert is refused and the batch falls back to store_item, entry by entry."""
+    from triage.sources import processor
+
+    path = tmp_path / "feed.xml"
+    path.write_text(rss(item(1), item(2), item(3)), encoding="utf-8")
+    settings = Settings(database_url=loaded_db)
+    parsed_first = ingest_file(settings, path).as_json()
+    assert parsed_first["new"] == 3
+    with db.session_scope(loaded_db) as s:  # a second copy of the feed, under another source
+        s.add(Source(id="other", url="https://example.org/other", publisher="Other", origin="adhoc", enabled=False))
+    monkeypatch.setattr(processor, "find_existing_many", lambda session, drafts: {})  # the lookup misses them
+    monkeypatch.setattr(processor, "simhash", lambda *a, **k: None)  # and so does the near-duplicate search
+    fallback = []
+    original = processor.Processor._store_one_by_one
+    monkeypatch.setattr(processor.Processor, "_store_one_by_one", lambda self, *a: fallback.append(1) or original(self, *a))
+    out = ingest_file(settings, path, "other").as_json()
+    assert fallback == [1]
+    assert (out["new"], out["duplicates"], out["failed"]) == (0, 3, 0)
+    assert _count(loaded_db, Item) == 3 and _count(loaded_db, Sighting) == 6

@@ -2,9 +2,11 @@
 
 Entries are handled in batches, each committed on its own (see `ingest.py` for why
 that makes a killed run safe to repeat): entries this source already showed are
-skipped by their sighting key, exact duplicates are found for the whole batch in two
-queries (`triage.items`' rule: same content hash or canonical URL), near-duplicates
-by SimHash (`dedup.py`), and only then are new items inserted, in one flush.
+skipped by their sighting key, exact duplicates are found for the whole batch in one
+query (`triage.items`' rule: same content hash or canonical URL), near-duplicates by
+SimHash (`dedup.py`), and only then are new items inserted, in one statement. If
+another writer stored one of the stories in between, the unique hash refuses the
+insert and the batch falls back to `store_item`, one entry at a time.
 """
 
 from __future__ import annotations
@@ -301,6 +303,6 @@ class Processor:
             {"item_id": item_id, "source_id": ctx.source.id, "entry_key": e.key, "entry_url": e.link, "seen_at": ctx.fetched_at}
             for e, item_id in links
         ]
-        insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        dialect_insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
         # A concurrent run may have recorded the same sighting: the unique key keeps one.
-        self.session.execute(insert(Sighting).on_conflict_do_nothing(index_elements=["source_id", "entry_key"]), rows)
+        self.session.execute(dialect_insert(Sighting).on_conflict_do_nothing(index_elements=["source_id", "entry_key"]), rows)
