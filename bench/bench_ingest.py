@@ -51,7 +51,7 @@ def vocabulary(rng: random.Random, size: int = 6000) -> tuple[list[str], list[fl
 
 def write_files(folder: Path, total: int, seed: int = 1) -> list[Path]:
     rng = random.Random(seed)
-    words, weights = vocabulary(rng)
+    words, weights = vocabulary(random.Random(0))  # one language for every run
     start = dt.datetime(2024, 6, 15, tzinfo=dt.timezone.utc)
     # Like real feeds, each file covers a stretch of time, newest entry first; together the
     # files span the 180 days of a compliance period.

@@ -28,7 +28,6 @@ TRACKING_PARAMS = {
     "rss", "ref", "ref_src", "s_cid", "_hsenc", "_hsmi", "igshid", "yclid", "spm",
 }
 
-_WS = re.compile(r"\s+")
 
 
 @lru_cache(maxsize=1024)  # a batch asks for the same URL several times
@@ -59,7 +58,8 @@ def canonical_url(url: str | None) -> str | None:
 
 def normalise_text(text: str) -> str:
     """Unicode NFKC, whitespace collapsed: the form quotes and hashes compare in."""
-    return _WS.sub(" ", unicodedata.normalize("NFKC", text or "")).strip()
+    # str.split() splits on exactly the characters regex \s matches, several times faster.
+    return " ".join(unicodedata.normalize("NFKC", text or "").split())
 
 
 def content_body(title: str, text: str) -> str:

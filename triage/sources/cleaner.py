@@ -21,7 +21,6 @@ BLOCKS = frozenset(
 )
 # C0 controls except tab and newline (PostgreSQL refuses NUL; none of them is prose).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _MARKUPISH = re.compile(r"[<&]")
 # What is left after one pass and still looks like a tag or an entity was escaped twice.
 _STILL_MARKUP = re.compile(r"<[A-Za-z/!?]|&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]{2,8});")
@@ -48,8 +47,8 @@ def clean_title(value: str | None) -> str:
 
 
 def normalise_whitespace(text: str) -> str:
-    text = unicodedata.normalize("NFC", text)
-    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    text = unicodedata.normalize("NFC", text).replace("\u200b", "")
+    lines = (" ".join(line.split()) for line in text.splitlines())  # split(): any Unicode space
     return "\n".join(line for line in lines if line)
 
 

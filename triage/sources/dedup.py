@@ -30,6 +30,7 @@ from sqlmodel import Session
 from triage.models import Item
 
 _PUNCT = string.punctuation + "«»“”‘’‚„…–—·•、。，．！？：；（）［］「」『』【】〈〉《》・"
+_PUNCT_TO_SPACE = str.maketrans({c: " " for c in _PUNCT})
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # Scripts written without spaces: shingle characters instead of words.
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -46,8 +47,7 @@ def tokens(text: str, normalised: bool = False) -> list[str]:
         text = unicodedata.normalize("NFKC", text).casefold()
     if len(_CJK.findall(text[:400])) > 40:
         return [c for c in text if not c.isspace() and c not in _PUNCT]
-    words = (w.strip(_PUNCT) for w in text.split())
-    return [w for w in words if w]
+    return text.translate(_PUNCT_TO_SPACE).split()
 
 
 def shingles(text: str, k: int = 2) -> set[str]:
@@ -66,20 +66,20 @@ def overlap(a: str, b: str) -> float:
 _TOKEN_HASHES: dict[str, int] = {}
 _TOKEN_CACHE_MAX = 20_000  # distinct words remembered; bounded so memory stays flat
 _C1, _C2 = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)
+_1, _33, _63 = np.uint64(1), np.uint64(33), np.uint64(63)
 
 
 def _token_hashes(toks: list[str]) -> np.ndarray:
     cache = _TOKEN_HASHES
     if len(cache) > _TOKEN_CACHE_MAX:
         cache.clear()
-    values = []
-    for t in toks:
-        h = cache.get(t)
+    values = [cache.get(t) for t in toks]
+    for i, h in enumerate(values):
         if h is None:
-            h = int.from_bytes(hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest(), "little")
+            t = toks[i]
+            h = values[i] = int.from_bytes(hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest(), "little")
             if not t[0].isdigit():  # figures rarely repeat: caching them would only fill the cache
                 cache[t] = h
-        values.append(h)
     return np.array(values, dtype=np.uint64)
 
 
@@ -95,13 +95,13 @@ def simhash(text: str, k: int = 2, normalised: bool = False) -> int | None:
     if len(toks) < MIN_SHINGLES + k - 1:
         return None
     words = _token_hashes(toks)
-    with np.errstate(over="ignore"):
-        x = words[:-1] ^ ((words[1:] << np.uint64(1)) | (words[1:] >> np.uint64(63)))
-        x ^= x >> np.uint64(33)
-        x *= _C1
-        x ^= x >> np.uint64(33)
-        x *= _C2
-        x ^= x >> np.uint64(33)
+    # uint64 array arithmetic wraps silently (modulo 2^64), which the mixing relies on.
+    x = words[:-1] ^ ((words[1:] << _1) | (words[1:] >> _63))
+    x ^= x >> _33
+    x *= _C1
+    x ^= x >> _33
+    x *= _C2
+    x ^= x >> _33
     # Per bit: a vote for each shingle hash with the bit set; the majority sets the bit.
     votes = np.unpackbits(x.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little").sum(axis=0)
     value = int(np.packbits(votes * 2 > len(x), bitorder="little").view("<u8")[0])

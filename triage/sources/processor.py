@@ -79,16 +79,17 @@ def check_date(published: dt.datetime | None, fetched_at: dt.datetime) -> tuple[
 class PendingFingerprints:
     """Fingerprints of the items a batch is about to insert (copies within one batch)."""
 
-    def __init__(self) -> None:
-        self.fps: list[int] = []
+    def __init__(self, capacity: int) -> None:
+        self.fps = np.empty(capacity, dtype=np.int64)
         self.items: list[tuple[int, str]] = []
 
     def add(self, fp: int, pos: int, text: str) -> None:
-        self.fps.append(fp)
+        self.fps[len(self.items)] = fp
         self.items.append((pos, text))
 
     def match(self, fp: int, text: str, near: NearDuplicates) -> int | None:
-        for i in near.close(fp, np.array(self.fps, dtype=np.int64), range(len(self.fps))):
+        n = len(self.items)
+        for i in near.close(fp, self.fps[:n], range(n)):
             pos, other = self.items[i]
             if near.same_story(text, other):
                 return pos
@@ -199,7 +200,7 @@ class Processor:
         fps_db, ids_db = self.near.candidates(s, min(dates), max(dates))
         by_hash: dict[str, int] = {}  # new in this batch: hash -> position in `rows`
         by_canon: dict[str, int] = {}
-        pending = PendingFingerprints()  # new in this batch with a fingerprint
+        pending = PendingFingerprints(len(drafts))  # new in this batch with a fingerprint
         rows: list[dict] = []
         links: list[tuple[Entry, int, bool]] = []  # (entry, item id or position in rows, is a position)
         fulltexts = [f"{d.title}\n{d.text}" for _, d in drafts]
