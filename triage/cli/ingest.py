@@ -34,13 +34,17 @@ def ingest(
         raise InputError("use either --samples or --file")
     quiet = as_json
     summary = IngestSummary()
-    if samples or file:
-        paths = sample_files() if samples else list(file)
-        if samples and not paths:
+    if samples:
+        paths = sample_files()
+        if not paths:
             raise InputError("no bundled sample feeds found")
         with _progress(quiet) as progress:
-            task = progress.add_task("Ingesting files", total=len(paths))
-            for path in paths:
+            task = progress.add_task("Ingesting sample feeds", total=len(paths))
+            summary = ingest_samples(settings, on_result=lambda _result: progress.advance(task))
+    elif file:
+        with _progress(quiet) as progress:
+            task = progress.add_task("Ingesting files", total=len(file))
+            for path in file:
                 summary.results.extend(ingest_file(settings, path, source).results)
                 progress.advance(task)
     else:

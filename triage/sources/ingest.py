@@ -115,14 +115,17 @@ def _content_note(content_type: str | None) -> str | None:
     return None
 
 
+def _extractor(settings: Settings, fetcher: Fetcher | None) -> Callable[[str], str | None] | None:
+    """Full-article extraction, when switched on and there is a fetcher (not for local files)."""
+    if not settings.extract_full_text or fetcher is None:
+        return None
+    from triage.sources.extract import article_text
+
+    return lambda url: article_text(fetcher, url)
+
+
 def _processor(session: Session, settings: Settings, fetcher: Fetcher | None) -> Processor:
-    extract = None
-    if settings.extract_full_text and fetcher is not None:
-        from triage.sources.extract import article_text
-
-        def extract(url: str) -> str | None:
-            return article_text(fetcher, url)
-
+    extract = _extractor(settings, fetcher)
     near = NearDuplicates(settings.dedup_max_distance, settings.dedup_window_days, min_overlap=settings.dedup_min_overlap)
     return Processor(session, compliance_period(session), near, settings.ingest_batch_size, extract, settings.teaser_chars)
 
