@@ -185,6 +185,76 @@ class Settings(BaseSettings):
         "(a decision in the app recounts at once; this bounds staleness from other processes). 0 recounts every page.",
     )
 
+    # --- fetching --------------------------------------------------------------------
+    user_agent: str = Field(
+        "Triage/0.1 (G7 Research Group compliance monitoring; +https://www.g7.utoronto.ca/; g7@utoronto.ca)",
+        description="User-Agent sent with every request: names the tool and a contact, as "
+        "webmasters expect of a polite robot.",
+    )
+    fetch_connect_timeout: float = Field(10.0, gt=0, description="Seconds to wait for a connection.")
+    fetch_read_timeout: float = Field(20.0, gt=0, description="Seconds to wait for each chunk of a response.")
+    fetch_total_timeout: float = Field(
+        60.0, gt=0, description="Seconds one request may take in all, however slowly the server trickles bytes."
+    )
+    fetch_max_bytes: int = Field(
+        10_000_000, ge=1024, description="Largest response body accepted (after gzip decoding); larger feeds are cut off and reported."
+    )
+    fetch_max_redirects: int = Field(5, ge=0, description="Redirects followed before a fetch fails (stops redirect loops).")
+    fetch_attempts: int = Field(
+        3, ge=1, le=10, description="Attempts per fetch for transient failures (timeouts, network errors, 5xx, 429)."
+    )
+    fetch_backoff_seconds: float = Field(
+        1.0, ge=0, description="First retry wait; it doubles on each attempt, with random jitter."
+    )
+    fetch_retry_after_max: float = Field(
+        60.0, ge=0, description="Longest wait honoured from a server's Retry-After header (longer requests are capped)."
+    )
+    fetch_concurrency: int = Field(8, ge=1, le=64, description="Sources fetched at once.")
+    fetch_per_host: int = Field(2, ge=1, le=16, description="Requests at once to one host, so a ministry's server is never hammered.")
+    source_backoff_max_minutes: int = Field(
+        24 * 60,
+        ge=5,
+        description="Longest delay before a failing source is polled again; the delay doubles with each consecutive failure.",
+    )
+
+    # --- ingestion -------------------------------------------------------------------
+    ingest_batch_size: int = Field(
+        200, ge=1, le=5000, description="Entries stored per database transaction; a crash loses at most one uncommitted batch, which the next run redoes."
+    )
+    extract_full_text: bool = Field(
+        False,
+        description="Fetch the article page and extract its text (trafilatura) when a feed entry is only a teaser.",
+    )
+    teaser_chars: int = Field(
+        280, ge=0, description="Entries with less text than this count as teasers (for extract_full_text)."
+    )
+    dedup_max_distance: int = Field(
+        18, ge=0, le=32, description="SimHash distance (bits of 64) within which a stored item is compared word by word as a possible copy of the same story."
+    )
+    dedup_min_overlap: float = Field(
+        0.7, gt=0, le=1, description="Share of the shorter text's word pairs the other must contain for two items to be the same story."
+    )
+    dedup_window_days: int = Field(
+        3, ge=0, le=365, description="Near-duplicates are looked for among items published this many days either side."
+    )
+
+    # --- scheduling ------------------------------------------------------------------
+    schedule_poll_seconds: int = Field(
+        60, ge=1, description="How often the scheduler looks for sources that are due (each source keeps its own interval)."
+    )
+    schedule_classify_seconds: int = Field(
+        300, ge=10, description="How often the scheduler classifies new and retryable items (with the configured backend)."
+    )
+    digest_time: str = Field(
+        "07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Time of day (UTC, HH:MM) the daily digest is written."
+    )
+    digest_dir: Path = Field(
+        Path("digests"), description="Directory the daily digest Markdown files are written to (relative to the working directory)."
+    )
+    lease_seconds: int = Field(
+        300, ge=5, description="How long a scheduler holds a job's lease before another may take it over (renewed while the job runs)."
+    )
+
     # --- operations --------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Logging level of the CLI, scheduler and web app."

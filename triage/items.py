@@ -11,8 +11,11 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from sqlalchemy import or_
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -25,9 +28,9 @@ TRACKING_PARAMS = {
     "rss", "ref", "ref_src", "s_cid", "_hsenc", "_hsmi", "igshid", "yclid", "spm",
 }
 
-_WS = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=1024)  # a batch asks for the same URL several times
 def canonical_url(url: str | None) -> str | None:
     """One spelling per page: https, lower-case host without www or default port, no
     fragment, no tracking parameters, remaining parameters sorted, no trailing slash."""
@@ -55,12 +58,17 @@ def canonical_url(url: str | None) -> str | None:
 
 def normalise_text(text: str) -> str:
     """Unicode NFKC, whitespace collapsed: the form quotes and hashes compare in."""
-    return _WS.sub(" ", unicodedata.normalize("NFKC", text or "")).strip()
+    # str.split() splits on exactly the characters regex \s matches, several times faster.
+    return " ".join(unicodedata.normalize("NFKC", text or "").split())
+
+
+def content_body(title: str, text: str) -> str:
+    """The normalised form in which two items' contents compare (hashes, fingerprints)."""
+    return normalise_text(title).casefold() + "\n" + normalise_text(text).casefold()
 
 
 def content_hash(title: str, text: str) -> str:
-    body = normalise_text(title).casefold() + "\n" + normalise_text(text).casefold()
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    return hashlib.sha256(content_body(title, text).encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -79,10 +87,22 @@ class ItemDraft:
     language_detected: bool = False
     origin: str = "feed"
     created_by_id: int | None = None
+    _cache: tuple[str, str, str, str] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def _normalised(self) -> tuple[str, str, str, str]:
+        # Cached for the text it was computed from (batch ingestion asks several times).
+        if self._cache is None or self._cache[:2] != (self.title, self.text):
+            body = content_body(self.title, self.text)
+            self._cache = (self.title, self.text, body, hashlib.sha256(body.encode("utf-8")).hexdigest())
+        return self._cache
+
+    @property
+    def body(self) -> str:
+        return self._normalised()[2]
 
     @property
     def hash(self) -> str:
-        return content_hash(self.title, self.text)
+        return self._normalised()[3]
 
 
 def in_period(published_at: dt.datetime | None, start: dt.date | None, end: dt.date | None) -> bool | None:
@@ -100,21 +120,10 @@ def find_existing(session: Session, draft: ItemDraft) -> Item | None:
     return found
 
 
-def store_item(
-    session: Session,
-    draft: ItemDraft,
-    period: tuple[dt.date, dt.date] | None = None,
-) -> tuple[Item, bool]:
-    """Insert the item unless the same story is already stored; returns (item, created).
-
-    Safe when several workers insert the same story at once: the unique content hash
-    decides, and the loser reads the winner's row.
-    """
-    existing = find_existing(session, draft)
-    if existing is not None:
-        return existing, False
+def item_values(draft: ItemDraft, period: tuple[dt.date, dt.date] | None = None) -> dict:
+    """The column values of a draft's row (shared by `new_item` and bulk inserts)."""
     start, end = period if period else (None, None)
-    item = Item(
+    return dict(
         url=draft.url,
         canonical_url=canonical_url(draft.url),
         title=draft.title,
@@ -131,6 +140,49 @@ def store_item(
         origin=draft.origin,
         created_by_id=draft.created_by_id,
     )
+
+
+def new_item(draft: ItemDraft, period: tuple[dt.date, dt.date] | None = None) -> Item:
+    """The row for a draft (not added to any session)."""
+    return Item(**item_values(draft, period))
+
+
+def find_existing_many(session: Session, drafts: list[ItemDraft]) -> dict[int, int]:
+    """`find_existing` for a batch in two queries: {index in drafts: stored item id}."""
+    hashes = {d.hash for d in drafts}
+    canons = {c for c in (canonical_url(d.url) for d in drafts) if c}
+    by_hash: dict[str, int] = {}
+    by_canon: dict[str, int] = {}
+    if hashes or canons:  # one round trip for both keys
+        query = sa_select(Item.id, Item.content_hash, Item.canonical_url).where(
+            or_(Item.content_hash.in_(hashes), Item.canonical_url.in_(canons))
+        ).order_by(Item.id.desc())
+        for item_id, digest, canon in session.execute(query):
+            by_hash[digest] = item_id
+            if canon:
+                by_canon[canon] = item_id  # descending order: the oldest wins, as in find_existing
+    found: dict[int, int] = {}
+    for n, d in enumerate(drafts):
+        hit = by_hash.get(d.hash) or (by_canon.get(canonical_url(d.url)) if d.url else None)
+        if hit is not None:
+            found[n] = hit
+    return found
+
+
+def store_item(
+    session: Session,
+    draft: ItemDraft,
+    period: tuple[dt.date, dt.date] | None = None,
+) -> tuple[Item, bool]:
+    """Insert the item unless the same story is already stored; returns (item, created).
+
+    Safe when several workers insert the same story at once: the unique content hash
+    decides, and the loser reads the winner's row.
+    """
+    existing = find_existing(session, draft)
+    if existing is not None:
+        return existing, False
+    item = new_item(draft, period)
     try:
         with session.begin_nested():
             session.add(item)

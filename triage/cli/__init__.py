@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from triage.cli import catalogue, classify, evidence, export, score, scores, serve, setup, users
+from triage.cli import catalogue, classify, evidence, export, feeds, ingest, schedule, score, scores, serve, setup, users
 from triage.cli import eval as eval_cli
 from triage.cli.common import err_console
 from triage.errors import InputError, TriageError
@@ -18,17 +18,21 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+# In the order data flows: setup, sources, classification, review, scores, exports.
 app.command("init")(setup.init)
 app.command("config")(setup.show_config)
 app.add_typer(catalogue.app, name="catalogue")
-app.command("score")(score.score)
+app.add_typer(feeds.app, name="feeds")
+app.command("ingest")(ingest.ingest)
 app.command("classify")(classify.classify)
 app.command("eval")(eval_cli.eval_command)
+app.command("schedule")(schedule.schedule)
+app.command("serve")(serve.serve)
 app.add_typer(users.app, name="users")
+app.command("score")(score.score)
 app.add_typer(scores.app, name="scores")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(export.app, name="export")
-app.command("serve")(serve.serve)
 
 
 def main(argv: list[str] | None = None) -> int:

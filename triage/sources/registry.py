@@ -104,3 +104,29 @@ def sync_registry(session: Session, registry: Registry) -> int:
         upsert_source(session, spec)
     session.flush()
     return len(registry.sources)
+
+
+def known_members(session: Session) -> set[str]:
+    """Member keys of the loaded catalogue(s)."""
+    from sqlalchemy import select
+
+    from triage.models import MemberRow
+
+    return set(session.exec(select(MemberRow.key)).scalars())
+
+
+def add_source(session: Session, spec: SourceSpec) -> Source:
+    """`triage feeds add`: a source kept in the database only (origin 'cli').
+
+    The YAML registry stays the team's shared list, under version control; a source
+    added from the command line is local to this database until someone adds it to a
+    file in feeds/. `triage init` re-reads the files and leaves cli sources alone.
+    """
+    members = known_members(session)
+    if spec.member != "any" and members and spec.member not in members:
+        raise InputError(f"unknown member {spec.member!r}: use one of {', '.join(sorted(members))} or 'any'")
+    if session.get(Source, spec.id) is not None:
+        raise InputError(f"a source with id {spec.id!r} already exists")
+    row = upsert_source(session, spec, origin="cli")
+    session.flush()
+    return row

@@ -1,0 +1,75 @@
+"""The daily digest: what came in over the last day, by member and by source, and what is failing.
+
+Written to the log and to `<digest_dir>/digest-YYYY-MM-DD.md` (TRIAGE_DIGEST_DIR).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from triage import db
+from triage.config import Settings
+from triage.models import Item, Sighting, Source, utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Digest:
+    since: dt.datetime
+    until: dt.datetime
+    new_items: int
+    by_member: list[tuple[str, int]]
+    by_source: list[tuple[str, str, int]]
+    failing: list[tuple[str, int, str | None]]
+
+    def markdown(self) -> str:
+        lines = [f"# Triage digest {self.until:%Y-%m-%d}", "",
+                 f"{self.new_items} new items from {self.since:%Y-%m-%d %H:%M} to {self.until:%Y-%m-%d %H:%M} UTC.", "",
+                 "## New items by member", "", "| Member | Items |", "| --- | ---: |"]
+        lines += [f"| {m} | {n} |" for m, n in self.by_member] or ["| (none) | 0 |"]
+        lines += ["", "## New items by source", "", "| Source | Publisher | Items |", "| --- | --- | ---: |"]
+        lines += [f"| {s} | {p} | {n} |" for s, p, n in self.by_source] or ["| (none) | | 0 |"]
+        lines += ["", "## Failing sources", ""]
+        lines += [f"- {s}: {n} consecutive failures; last error: {e or 'unknown'}" for s, n, e in self.failing] or ["None."]
+        return "\n".join(lines) + "\n"
+
+
+def build_digest(session: Session, until: dt.datetime, hours: int = 24) -> Digest:
+    since = until - dt.timedelta(hours=hours)
+    window = (Item.created_at >= since, Item.created_at < until)
+    new_items = session.execute(select(func.count()).select_from(Item).where(*window)).scalar_one()
+    member = func.coalesce(Source.member, "any")
+    by_member = session.execute(
+        select(member, func.count(func.distinct(Item.id))).join(Sighting, Sighting.item_id == Item.id)
+        .join(Source, Source.id == Sighting.source_id).where(*window).group_by(member).order_by(member)
+    ).all()
+    by_source = session.execute(
+        select(Source.id, Source.publisher, func.count(func.distinct(Item.id))).join(Sighting, Sighting.item_id == Item.id)
+        .join(Source, Source.id == Sighting.source_id).where(*window).group_by(Source.id, Source.publisher)
+        .order_by(func.count(func.distinct(Item.id)).desc(), Source.id)
+    ).all()
+    failing = session.execute(
+        select(Source.id, Source.error_count, Source.last_error).where(Source.error_count > 0, Source.enabled).order_by(Source.id)
+    ).all()
+    return Digest(since, until, new_items, [tuple(r) for r in by_member], [tuple(r) for r in by_source], [tuple(r) for r in failing])
+
+
+def write_digest(settings: Settings, until: dt.datetime | None = None) -> Path:
+    until = until or utcnow()
+    with Session(db.engine_for(settings.database_url)) as session:
+        digest = build_digest(session, until)
+    folder = Path(settings.digest_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"digest-{until:%Y-%m-%d}.md"
+    path.write_text(digest.markdown(), encoding="utf-8")
+    log.info("digest: %d new items; by member: %s; failing sources: %s", digest.new_items,
+             ", ".join(f"{m} {n}" for m, n in digest.by_member) or "none",
+             ", ".join(s for s, _, _ in digest.failing) or "none")
+    return path
