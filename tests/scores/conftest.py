@@ -14,7 +14,8 @@ from triage.catalogue.index import CatalogueIndex
 from triage.imports.evidence import import_evidence
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-C19_EVIDENCE = DATA / "c19_evidence_import.jsonl"
+SAMPLES = Path(__file__).resolve().parents[2] / "commitments" / "samples"
+C19_EVIDENCE = SAMPLES / "2024-apulia-interim-c19-evidence.jsonl"
 UTC = dt.timezone.utc
 
 PUBLISHED_C19 = {

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from triage.cli import catalogue, classify, evidence, export, feeds, ingest, schedule, score, scores, serve, setup, users
+from triage.cli import catalogue, classify, demo, evidence, export, feeds, ingest, schedule, score, scores, serve, setup, users
 from triage.cli import eval as eval_cli
 from triage.cli.common import err_console
 from triage.errors import InputError, TriageError
@@ -19,6 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 # In the order data flows: setup, sources, classification, review, scores, exports.
+app.command("demo")(demo.demo)
 app.command("init")(setup.init)
 app.command("config")(setup.show_config)
 app.add_typer(catalogue.app, name="catalogue")

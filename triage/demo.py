@@ -1,0 +1,58 @@
+"""The main job on embedded defaults: a fresh SQLite database, the bundled sample feeds
+ingested and classified by the rules classifier, the sample commitment-19 evidence imported,
+and a one-time demo login, ready to serve. No API key and no network."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from triage import db, resources
+from triage.accounts import demo_login
+from triage.bootstrap import InitResult, initialise
+from triage.catalogue.index import CatalogueIndex
+from triage.classify.service import Summary as ClassifySummary
+from triage.classify.service import classify_pending
+from triage.config import Settings
+from triage.imports.evidence import ImportResult, import_evidence
+from triage.sources.ingest import IngestSummary, ingest_samples
+
+DEMO_USER = "demo"
+
+
+def sample_evidence() -> Path:
+    return resources.data_dir("commitments") / "samples" / "2024-apulia-interim-c19-evidence.jsonl"
+
+
+@dataclass
+class DemoResult:
+    init: InitResult
+    ingest: IngestSummary
+    classify: ClassifySummary
+    evidence: ImportResult
+    username: str
+    password: str
+
+
+def fresh_sqlite(path: Path) -> str:
+    """Remove an earlier demo database (and its WAL files); return its URL."""
+    path = Path(path).resolve()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+def prepare(settings: Settings) -> DemoResult:
+    """Run every stage once on the bundled data; `settings` names the (fresh) database."""
+    if not make_url(settings.database_url).drivername.startswith("sqlite"):
+        # Refuse rather than risk a team's database: the demo always starts from nothing.
+        raise ValueError("the demo runs on its own SQLite file")
+    init = initialise(settings)
+    ingested = ingest_samples(settings)
+    classified = classify_pending(settings, backend="rules")
+    with db.session_scope(settings.database_url) as session:
+        user, password = demo_login(session, DEMO_USER)
+        evidence = import_evidence(session, CatalogueIndex.load(session), sample_evidence(), user.username)
+    return DemoResult(init, ingested, classified, evidence, DEMO_USER, password)
