@@ -45,7 +45,9 @@ def test_the_enumeration_sees_the_routes(app):
     found = endpoints(app)
     # A sanity floor, so the checks below cannot pass by enumerating nothing.
     for expected in [("GET", "/queue"), ("GET", "/review/1"), ("POST", "/suggestions/1/decide"), ("POST", "/undo"),
-                     ("POST", "/bulk-reject"), ("POST", "/assignments"), ("POST", "/admin/users"), ("GET", "/api/queue")]:
+                     ("POST", "/bulk-reject"), ("POST", "/assignments"), ("POST", "/admin/users"), ("GET", "/api/queue"),
+                     ("GET", "/scores"), ("GET", "/scores/plot.svg"), ("GET", "/scores/1/1"), ("POST", "/scores/1/1"),
+                     ("GET", "/scores/export/scores.1"), ("GET", "/scores/export/evidence.1"), ("GET", "/scores/export/report.1")]:
         assert expected in found
     assert len(found) >= 20
 

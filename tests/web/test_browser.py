@@ -1,7 +1,8 @@
 """The app in real headless Chromium (Debian's /usr/bin/chromium driven by Playwright; no
 downloaded browser): logging in, filtering, deciding with the keyboard, bulk reject, undo,
-a conflict between two analysts, a refused lead action, and hostile feed content that must
-stay inert. Screenshots of the queue and of an item go to test-artifacts/."""
+a conflict between two analysts, a refused lead action, hostile feed content that must
+stay inert, and the scores dashboard (a lead opens a cell and sets a final score).
+Screenshots of the queue, an item, the dashboard and a cell go to test-artifacts/."""
 
 from __future__ import annotations
 
@@ -19,8 +20,11 @@ from triage import db
 from triage.catalogue import load_catalogue
 from triage.catalogue.store import sync_catalogue
 from triage.config import Settings
-from triage.models import Decision, Suggestion
+from triage.catalogue.index import CatalogueIndex
+from triage.imports.evidence import import_evidence
+from triage.models import Decision, ScoreChange, Suggestion
 from tests.conftest import CATALOGUE, ROOT
+from tests.scores.conftest import C19_EVIDENCE
 from tests.web.conftest import PASSWORDS, XSS_URL, seed
 
 CHROMIUM = os.environ.get("TRIAGE_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -33,23 +37,25 @@ if not (Path(CHROMIUM).exists() and os.access(CHROMIUM, os.X_OK)):
 playwright_api = pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package (the test extra)")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The app on a free loopback port, in a thread, over a seeded SQLite database."""
+def _database(tmp_path_factory, name: str) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp(name) / 'web.db'}"
+    db.migrate(url)
+    with db.session_scope(url) as s:
+        sync_catalogue(s, load_catalogue(CATALOGUE), CATALOGUE)
+    return url
+
+
+def _serve(seeded):
+    """The app on a free loopback port, in a thread; yields once it answers."""
     import uvicorn
 
     from triage.web import create_app
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'web.db'}"
-    db.migrate(url)
-    with db.session_scope(url) as s:
-        sync_catalogue(s, load_catalogue(CATALOGUE), CATALOGUE)
-    seeded = seed(url)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     # Default settings: Secure cookies, which Chromium accepts on http://127.0.0.1.
-    app = create_app(Settings(database_url=url))
+    app = create_app(Settings(database_url=seeded.url))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -62,6 +68,22 @@ def server(tmp_path_factory):
     server.should_exit = True
     thread.join(timeout=5)
     sock.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The app over a seeded SQLite database."""
+    yield from _serve(seed(_database(tmp_path_factory, "browser")))
+
+
+@pytest.fixture(scope="module")
+def scores_server(tmp_path_factory):
+    """The app over a seeded database with the commitment-19 evidence of tests/data imported
+    as accepted (its own server: the review tests above change the seeded suggestions)."""
+    seeded = seed(_database(tmp_path_factory, "scores"))
+    with db.session_scope(seeded.url) as s:
+        import_evidence(s, CatalogueIndex.load(s), C19_EVIDENCE, "ana")
+    yield from _serve(seeded)
 
 
 @pytest.fixture(scope="module")
@@ -88,24 +110,24 @@ class Watch:
         assert self.dialogs == [] and self.foreign == [] and self.csp == [], (self.dialogs, self.foreign, self.csp)
 
 
+def _logged_in(browser, base: str, username: str, contexts: list):
+    context = browser.new_context(base_url=base, viewport={"width": 1400, "height": 1000})
+    contexts.append(context)
+    page = context.new_page()
+    page.set_default_timeout(5000)
+    page.watch = Watch(page, base)
+    page.goto("/login")
+    page.fill('input[name="username"]', username)
+    page.fill('input[name="password"]', PASSWORDS[username])
+    page.click('button[type="submit"]')
+    page.wait_for_url("**/queue")
+    return page
+
+
 @pytest.fixture
 def open_as(server, browser):
     contexts = []
-
-    def make(username: str):
-        context = browser.new_context(base_url=server.extra["base"], viewport={"width": 1400, "height": 1000})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(5000)
-        page.watch = Watch(page, server.extra["base"])
-        page.goto("/login")
-        page.fill('input[name="username"]', username)
-        page.fill('input[name="password"]', PASSWORDS[username])
-        page.click('button[type="submit"]')
-        page.wait_for_url("**/queue")
-        return page
-
-    yield make
+    yield lambda username: _logged_in(browser, server.extra["base"], username, contexts)
     for context in contexts:
         context.close()
 
@@ -296,4 +318,61 @@ def test_hostile_item_renders_inert(server, open_as):
     page.watch.clean()  # no dialog, no request off the app, no CSP report from our own markup
     page.goto(f"/review/{server.suggestions[3]}?status=all")
     page.screenshot(path=str(ARTIFACTS / "item.png"), full_page=True)
+    page.watch.clean()
+
+
+@pytest.fixture
+def open_scores_as(scores_server, browser):
+    contexts = []
+    yield lambda username: _logged_in(browser, scores_server.extra["base"], username, contexts)
+    for context in contexts:
+        context.close()
+
+
+def test_dashboard_cell_and_final_score(scores_server, open_scores_as):
+    expect = playwright_api.expect
+    page = open_scores_as("lea")
+    page.click('header nav a[href="/scores"]')
+    page.wait_for_url("**/scores")
+    expect(page.locator("#matrix")).to_be_visible()
+    expect(page.locator("#c19 td.avg")).to_have_text("+0.38 (69%)")
+    expect(page.locator("#overall")).to_have_text("+0.38 (69%)")
+    expect(page.locator('#member-averages td[data-member="united-kingdom"]')).to_have_text("+1.00 (100%)")
+    japan = page.locator('#c19 td[data-member="japan"]')
+    expect(japan).to_contain_text("0")
+    expect(japan).to_contain_text("suggested")
+    expect(page.locator("#c1 .tag")).to_have_text("incomplete")
+    # The plot is an image the browser decoded (served by the app, allowed by the CSP).
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("() => { const i = document.getElementById('plot'); return i.complete && i.naturalWidth > 0; }")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+
+    japan.locator("a").click()
+    page.wait_for_url("**/scores/19/japan")
+    rows = page.locator("#evidence tr.evidence-row")
+    expect(rows).to_have_count(3)
+    dates = [rows.nth(n).locator("td.date").inner_text() for n in range(3)]
+    assert dates == sorted(dates)
+    expect(page.locator("#suggested")).to_contain_text("Weak in prevent and counter")
+    # A score other than the suggestion without a justification: refused, nothing recorded.
+    page.check('input[name="score"][value="-1"]')
+    page.click("#save-final")
+    expect(page.locator("#problems")).to_contain_text("give a justification")
+    with Session(db.engine_for(scores_server.url)) as s:
+        assert s.exec(select(ScoreChange)).all() == []
+    page.fill("#justification-field", "Only restatements of the commitment; no new measures.")
+    page.click("#save-final")
+    page.wait_for_url("**/scores/19/japan?notice=set")
+    expect(page.locator("#notice")).to_have_text("Final score saved.")
+    expect(page.locator("#final h2")).to_contain_text("-1")
+    expect(page.locator("#audit tbody tr")).to_have_count(1)
+    expect(page.locator("#audit")).to_contain_text("lea")
+    page.screenshot(path=str(ARTIFACTS / "score-cell.png"), full_page=True)
+    with Session(db.engine_for(scores_server.url)) as s:
+        assert [(c.old_final, c.new_final) for c in s.exec(select(ScoreChange))] == [(None, -1)]
+
+    page.click("text=« scores")
+    expect(page.locator('#c19 td[data-member="japan"]')).to_contain_text("final ≠ 0")
+    expect(page.locator("#c19 td.avg")).to_have_text("+0.25 (63%)")
     page.watch.clean()

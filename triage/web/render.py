@@ -13,7 +13,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from triage.catalogue.rules import format_score
 from triage.models import REJECT_REASONS
+from triage.scoring.aggregate import printed
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -93,7 +95,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(day=day, when=when, http_link=safe_url)
+    env.filters.update(day=day, when=when, http_link=safe_url, score=format_score, printed=printed)
     env.globals.update(any_hit=lambda pieces: any(hit for _, hit in pieces), highlight=highlight, query=query, REASONS=REASONS, REASON_LABELS=REASON_LABELS)
     return env
 

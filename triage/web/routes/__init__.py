@@ -2,9 +2,7 @@
 
 Every router except `login` is protected as a whole (a session and, for POST, the CSRF
 token; see `protected()`), so a new page cannot forget the check; role checks are made
-in each action. The scores dashboard (issue 6) goes in `routes/scores.py`: a
-`protected()` router added to ROUTERS and a `NavEntry("Scores", "/scores", "review")`
-added to NAV, in the slot marked below.
+in each action. The scores dashboard (issue 6) is `routes/scores.py`.
 """
 
 from __future__ import annotations
@@ -31,12 +29,12 @@ class NavEntry:
         return can(user, self.permission)
 
 
-from triage.web.routes import admin, assignments, evidence, login, queue, review  # noqa: E402
+from triage.web.routes import admin, assignments, evidence, login, queue, review, scores  # noqa: E402
 
 NAV = [
     NavEntry("Queue", "/queue", "review"),
     NavEntry("Add evidence", "/evidence/new", "review"),
-    # Slot for the scores dashboard (issue 6): NavEntry("Scores", "/scores", "review"),
+    NavEntry("Scores", "/scores", "review"),
     NavEntry("Assignments", "/assignments", "assign"),
     NavEntry("Users", "/admin/users", "manage"),
     NavEntry("Sources", "/admin/sources", "manage"),
@@ -48,7 +46,7 @@ ROUTERS = [
     queue.router,
     review.router,
     evidence.router,
-    # Slot for the scores dashboard (issue 6): scores.router,
+    scores.router,
     assignments.router,
     admin.router,
 ]
