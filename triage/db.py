@@ -30,6 +30,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # WAL lets the web app read while the scheduler writes; busy_timeout waits for
     # the writer instead of failing at once; SQLite leaves foreign keys off by default.
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # with WAL: safe against crashes, fsync at checkpoints only
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

@@ -156,7 +156,7 @@ def test_a_concurrent_writer_is_resolved_by_the_unique_hash(loaded_db, tmp_path,
     with db.session_scope(loaded_db) as s:  # a second copy of the feed, under another source
         s.add(Source(id="other", url="https://example.org/other", publisher="Other", origin="adhoc", enabled=False))
     monkeypatch.setattr(processor, "find_existing_many", lambda session, drafts: {})  # the lookup misses them
-    monkeypatch.setattr(processor, "simhash", lambda *a, **k: None)  # and so does the near-duplicate search
+    monkeypatch.setattr(processor, "simhash_many", lambda texts, **k: [None] * len(texts))  # and so does the near-duplicate search
     fallback = []
     original = processor.Processor._store_one_by_one
     monkeypatch.setattr(processor.Processor, "_store_one_by_one", lambda self, *a: fallback.append(1) or original(self, *a))

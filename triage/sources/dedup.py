@@ -83,29 +83,57 @@ def _token_hashes(toks: list[str]) -> np.ndarray:
     return np.array(values, dtype=np.uint64)
 
 
+_CHUNK = 256
+
+
 def simhash(text: str, k: int = 2, normalised: bool = False) -> int | None:
-    """Signed 64-bit SimHash of the text's word-pair shingles; None for too short a text.
+    """Signed 64-bit SimHash of the text's word-pair shingles; None for too short a text."""
+    return simhash_many([text], normalised)[0]
+
+
+def simhash_many(texts: list[str], normalised: bool = False) -> list[int | None]:
+    """`simhash` of each text, computed for the whole list at once.
 
     Only the first MAX_TOKENS words count: the fingerprint selects candidates, and the
     word-by-word comparison that confirms a copy reads the whole text. Word hashes are
-    cached and pairs combined with vectorised 64-bit mixing (the MurmurHash3 finaliser):
-    hashing every shingle string on its own cost more than feedparser's parse of the entry.
+    cached and word pairs combined with vectorised 64-bit mixing (the MurmurHash3
+    finaliser). One set of array operations for a whole batch: per text, numpy's fixed
+    cost per call was most of the work.
     """
-    toks = tokens(text, normalised)[:MAX_TOKENS]
-    if len(toks) < MIN_SHINGLES + k - 1:
-        return None
-    words = _token_hashes(toks)
+    if len(texts) > _CHUNK:  # bounded arrays stay in cache; one huge batch was slower than per text
+        return [fp for i in range(0, len(texts), _CHUNK) for fp in simhash_many(texts[i : i + _CHUNK], normalised)]
+    out: list[int | None] = [None] * len(texts)
+    chunks, owners = [], []
+    for n, text in enumerate(texts):
+        toks = tokens(text, normalised)[:MAX_TOKENS]
+        if len(toks) >= MIN_SHINGLES + 1:
+            chunks.append(_token_hashes(toks))
+            owners.append(n)
+    if not chunks:
+        return out
+    words = np.concatenate(chunks)
+    # Pairs (word i, word i+1) that do not straddle two texts: drop the last of each text.
+    sizes = np.fromiter((len(c) for c in chunks), dtype=np.int64, count=len(chunks))
+    ends = np.cumsum(sizes)
+    keep = np.ones(len(words) - 1, dtype=bool)
+    keep[ends[:-1] - 1] = False
+    nxt = words[1:]
     # uint64 array arithmetic wraps silently (modulo 2^64), which the mixing relies on.
-    x = words[:-1] ^ ((words[1:] << _1) | (words[1:] >> _63))
+    x = (words[:-1] ^ ((nxt << _1) | (nxt >> _63)))[keep]
     x ^= x >> _33
     x *= _C1
     x ^= x >> _33
     x *= _C2
     x ^= x >> _33
-    # Per bit: a vote for each shingle hash with the bit set; the majority sets the bit.
-    votes = np.unpackbits(x.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little").sum(axis=0)
-    value = int(np.packbits(votes * 2 > len(x), bitorder="little").view("<u8")[0])
-    return value - (1 << 64) if value >= 1 << 63 else value
+    # Per bit and per text: a vote for each shingle hash with the bit set; the majority sets the bit.
+    bits = np.unpackbits(x.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
+    pairs = sizes - 1
+    starts = np.concatenate(([0], np.cumsum(pairs)[:-1]))
+    votes = np.add.reduceat(bits, starts, axis=0, dtype=np.uint16)
+    packed = np.packbits(votes * 2 > pairs[:, None], axis=1, bitorder="little").view("<u8")[:, 0]
+    for n, value in zip(owners, packed.tolist()):
+        out[n] = value - (1 << 64) if value >= 1 << 63 else value
+    return out
 
 
 def distance(a: int, b: int) -> int:

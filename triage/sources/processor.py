@@ -27,7 +27,7 @@ from triage.items import ItemDraft, canonical_url, find_existing_many, item_valu
 from triage.models import Item, Sighting, Source, utcnow
 from triage.sources import language
 from triage.sources.cleaner import clean_text, clean_title
-from triage.sources.dedup import NearDuplicates, simhash
+from triage.sources.dedup import NearDuplicates, simhash, simhash_many
 from triage.sources.parser import Entry, ParsedFeed
 
 log = logging.getLogger(__name__)
@@ -204,7 +204,10 @@ class Processor:
         rows: list[dict] = []
         links: list[tuple[Entry, int, bool]] = []  # (entry, item id or position in rows, is a position)
         fulltexts = [f"{d.title}\n{d.text}" for _, d in drafts]
-        fps = [None if n in existing else simhash(d.body, normalised=True) for n, (_, d) in enumerate(drafts)]
+        fresh = [n for n in range(len(drafts)) if n not in existing]
+        fps: list[int | None] = [None] * len(drafts)
+        for n, fp in zip(fresh, simhash_many([drafts[n][1].body for n in fresh], normalised=True)):
+            fps[n] = fp
         close = {n: self.near.close(fp, fps_db, ids_db) for n, fp in enumerate(fps) if fp is not None}
         texts = self._texts({i for ids in close.values() for i in ids})  # one query for the batch
         for n, (entry, draft) in enumerate(drafts):
