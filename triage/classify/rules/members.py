@@ -140,8 +140,8 @@ class MemberDetector:
         text = index.text
         for m in self._names.finditer(index):
             key = self._name_member(m.group(0))
-            if key is None:
-                continue
+            if key is None or any(k == key for k, _ in found):
+                continue  # one authority cue makes a member an actor; more change nothing but time
             tail = after.match(text, m.end())
             if tail:
                 found.append((key, m.group(0) + tail.group(0)))
