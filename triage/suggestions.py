@@ -77,15 +77,18 @@ def store_suggestion(
     if proposal.strength not in ("strong", "weak"):
         raise InvalidProposal(f"strength must be strong or weak, not {proposal.strength!r}")
 
-    existing = session.exec(
-        select(Suggestion).where(
-            Suggestion.item_id == item.id,
-            Suggestion.member_id == member.id,
-            Suggestion.commitment_id == commitment.id,
-            Suggestion.dimension_id == dimension.id,
-            Suggestion.agent == agent,
-        )
-    ).first()
+    def same():
+        return session.exec(
+            select(Suggestion).where(
+                Suggestion.item_id == item.id,
+                Suggestion.member_id == member.id,
+                Suggestion.commitment_id == commitment.id,
+                Suggestion.dimension_id == dimension.id,
+                Suggestion.agent == agent,
+            )
+        ).first()
+
+    existing = same()
     if existing is not None:
         return existing, False
 
@@ -128,15 +131,5 @@ def store_suggestion(
         with session.begin_nested():
             session.add(suggestion)
     except IntegrityError:
-        # Another worker stored the same suggestion first.
-        again = session.exec(
-            select(Suggestion).where(
-                Suggestion.item_id == item.id,
-                Suggestion.member_id == member.id,
-                Suggestion.commitment_id == commitment.id,
-                Suggestion.dimension_id == dimension.id,
-                Suggestion.agent == agent,
-            )
-        ).one()
-        return again, False
+        return same(), False  # another worker stored the same suggestion first
     return suggestion, True
