@@ -41,6 +41,7 @@ CASES = {
     "bad gateway then ok": ([Reply(502), Reply(200, GOOD)], "ok", 2, None),
     "429 with Retry-After then ok": ([Reply(429, b"", {"Retry-After": "0"}), Reply(200, GOOD)], "ok", 2, None),
     "not found": (Reply(404), "error", 0, "HTTP 404"),
+    "redirect loop": (Reply(302, b"", {"Location": "/feed"}), "error", 0, "too many redirects"),
     "wrong content type": (Reply(200, GOOD, {"Content-Type": "image/png"}), "ok", 2, "served as image/png"),
     "html instead of xml": (Reply(200, b"<!doctype html><html><body><h1>Ministry</h1><p>News</p></body></html>",
                                   {"Content-Type": "text/html"}), "parse_error", 0, "not a feed"),
