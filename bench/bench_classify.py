@@ -63,12 +63,18 @@ def synthetic_items(n: int) -> list[ItemDraft]:
     items = []
     for i in range(n):
         place = rnd.choice(places)
-        items.append(ItemDraft(
-            title=f"Migrant smuggling network disrupted near {place} ({i})",
-            text=(f"Police in {place} arrested {rnd.randint(2, 30)} suspected members of a migrant smuggling network "
-                  f"on {rnd.randint(1, 28)} October 2024. Investigators seized {rnd.randint(2, 9)} vehicles and "
-                  f"EUR {rnd.randint(10, 900)} 000 in cash. Case reference {i}-{rnd.randint(1000, 9999)}."),
-            publisher="Europol", published_at=dt.datetime(2024, 10, 1, tzinfo=dt.timezone.utc)))
+        items.append(
+            ItemDraft(
+                title=f"Migrant smuggling network disrupted near {place} ({i})",
+                text=(
+                    f"Police in {place} arrested {rnd.randint(2, 30)} suspected members of a migrant smuggling network "
+                    f"on {rnd.randint(1, 28)} October 2024. Investigators seized {rnd.randint(2, 9)} vehicles and "
+                    f"EUR {rnd.randint(10, 900)} 000 in cash. Case reference {i}-{rnd.randint(1000, 9999)}."
+                ),
+                publisher="Europol",
+                published_at=dt.datetime(2024, 10, 1, tzinfo=dt.UTC),
+            )
+        )
     return items
 
 
@@ -86,10 +92,14 @@ def bench_llm(tmp: Path) -> list[Row]:
     # The server runs in its own process, as a model server would: it must not compete with
     # Triage for the interpreter, or the benchmark would measure the fake server too.
     with FakeOpenAIProcess(latency=LATENCY) as server:
-        settings = settings.model_copy(update={
-            "llm_base_url": server.base_url, "llm_model": "gpt-4o-mini", "llm_timeout_seconds": 30.0,
-            "llm_api_key": SecretStr("sk-bench"),
-        })
+        settings = settings.model_copy(
+            update={
+                "llm_base_url": server.base_url,
+                "llm_model": "gpt-4o-mini",
+                "llm_timeout_seconds": 30.0,
+                "llm_api_key": SecretStr("sk-bench"),
+            }
+        )
         started = time.perf_counter()
         summary = classify_pending(settings, backend="llm", concurrency=CONCURRENCY)
         elapsed = time.perf_counter() - started
@@ -98,8 +108,9 @@ def bench_llm(tmp: Path) -> list[Row]:
     ideal = CONCURRENCY / LATENCY
     ok_all = summary.classified == N_ITEMS and summary.failed == 0
     return [
-        Row(f"LLM backend: {N_ITEMS} items, {LATENCY * 1000:.0f} ms latency, concurrency {CONCURRENCY}", throughput, "items/s",
-            f"ideal {ideal:.0f}/s"),
+        Row(
+            f"LLM backend: {N_ITEMS} items, {LATENCY * 1000:.0f} ms latency, concurrency {CONCURRENCY}", throughput, "items/s", f"ideal {ideal:.0f}/s"
+        ),
         Row("  throughput / ideal (concurrency / latency)", throughput / ideal, "", ">= 0.8", throughput / ideal >= 0.8),
         Row("  items classified (all, none failed)", summary.classified, "", f"= {N_ITEMS}", ok_all),
         Row("  most requests in flight at once", in_flight, "", f"<= {CONCURRENCY}", in_flight <= CONCURRENCY),
@@ -135,8 +146,7 @@ def bench_rules(tmp: Path) -> list[Row]:
     stage = summary.items / (time.perf_counter() - started)
     avg = sum(len(i.text) for i in items) / len(items)
     return [
-        Row(f"Rules backend, labeled items (avg {avg:.0f} chars, {len(items)} items x10; {pinned})", labeled, "items/s",
-            ">= 500", labeled >= 500),
+        Row(f"Rules backend, labeled items (avg {avg:.0f} chars, {len(items)} items x10; {pinned})", labeled, "items/s", ">= 500", labeled >= 500),
         Row(f"  press-release length (avg {avg * 8:.0f} chars)", long, "items/s"),
         Row(f"  whole stage with SQLite ({N_ITEMS} items: claim, classify, store)", stage, "items/s"),
     ]

@@ -47,9 +47,33 @@ QUEUE_REQUESTS = 300
 DECISION_REQUESTS = 300
 TARGET_QUEUE_MS, TARGET_DECISION_MS = 150.0, 50.0
 PASSWORD = "bench-password-1"
-UTC = dt.timezone.utc
-WORDS = ("government ministry smuggling network migrants police arrested boats border cooperation agreement funding "
-         "programme law prosecution trafficking victims operation Europol Interpol assets seized minister announced").split()
+UTC = dt.UTC
+WORDS = [
+    "government",
+    "ministry",
+    "smuggling",
+    "network",
+    "migrants",
+    "police",
+    "arrested",
+    "boats",
+    "border",
+    "cooperation",
+    "agreement",
+    "funding",
+    "programme",
+    "law",
+    "prosecution",
+    "trafficking",
+    "victims",
+    "operation",
+    "Europol",
+    "Interpol",
+    "assets",
+    "seized",
+    "minister",
+    "announced",
+]
 
 
 def _admin():
@@ -123,10 +147,29 @@ def load(url: str) -> dict:
                 body = " ".join(rng.choice(WORDS) for _ in range(90))
                 published = start + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 200))
                 link = f"https://gov.example/{i}"
-                copy.write_row((i, link, link, f"Item {i}: {' '.join(rng.choice(WORDS) for _ in range(8))}", body,
-                                f"Publisher {i % 300}", rng.choice(languages), _ts(published), _ts(now),
-                                hashlib.sha256(f"item{i}".encode()).hexdigest(), rng.getrandbits(62), False, False, True,
-                                "feed", "classified", 1, False, _ts(now)))
+                copy.write_row(
+                    (
+                        i,
+                        link,
+                        link,
+                        f"Item {i}: {' '.join(rng.choice(WORDS) for _ in range(8))}",
+                        body,
+                        f"Publisher {i % 300}",
+                        rng.choice(languages),
+                        _ts(published),
+                        _ts(now),
+                        hashlib.sha256(f"item{i}".encode()).hexdigest(),
+                        rng.getrandbits(62),
+                        False,
+                        False,
+                        True,
+                        "feed",
+                        "classified",
+                        1,
+                        False,
+                        _ts(now),
+                    )
+                )
         sid = 0
         decided: list[tuple] = []
         with cur.copy(
@@ -144,17 +187,54 @@ def load(url: str) -> dict:
                     if rng.random() < DECIDED:
                         status = rng.choice(("accepted", "rejected"))
                         decided.append((sid, member_id, commitment_id, dimension_id, status))
-                    copy.write_row((sid, i, member_id, commitment_id, dimension_id, rng.choice(("strong", "weak")), False,
-                                    round(rng.random(), 4), "because", "seized boats", dt.date(2024, 7, 1), verified,
-                                    json.dumps(flags), "rules:bench", "rules", status, 2 if status != "pending" else 1, _ts(now), _ts(now)))
+                    copy.write_row(
+                        (
+                            sid,
+                            i,
+                            member_id,
+                            commitment_id,
+                            dimension_id,
+                            rng.choice(("strong", "weak")),
+                            False,
+                            round(rng.random(), 4),
+                            "because",
+                            "seized boats",
+                            dt.date(2024, 7, 1),
+                            verified,
+                            json.dumps(flags),
+                            "rules:bench",
+                            "rules",
+                            status,
+                            2 if status != "pending" else 1,
+                            _ts(now),
+                            _ts(now),
+                        )
+                    )
         with cur.copy(
             "COPY decision (suggestion_id, user_id, action, reason, based_on_version, status_after, before, after, member_id, commitment_id, "
             "dimension_id, strength, contradictory, quote, created_at) FROM STDIN"
         ) as copy:
             for sid_, member_id, commitment_id, dimension_id, status in decided:
                 action, reason = ("accept", None) if status == "accepted" else ("reject", "not_relevant")
-                copy.write_row((sid_, other_id, action, reason, 1, status, "{}", "{}", member_id, commitment_id, dimension_id, "strong",
-                                False, "seized boats", _ts(now)))
+                copy.write_row(
+                    (
+                        sid_,
+                        other_id,
+                        action,
+                        reason,
+                        1,
+                        status,
+                        "{}",
+                        "{}",
+                        member_id,
+                        commitment_id,
+                        dimension_id,
+                        "strong",
+                        False,
+                        "seized boats",
+                        _ts(now),
+                    )
+                )
         for table in ("item", "suggestion", "decision"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
         raw.commit()
@@ -163,8 +243,14 @@ def load(url: str) -> dict:
         load_s = time.perf_counter() - t0
     finally:
         raw.close()
-    return {"analyst": analyst_id, "suggestions": sid, "decisions": len(decided), "load_s": load_s, "catalogue": cat_path,
-            "pairs": len(commitments) * len(members)}
+    return {
+        "analyst": analyst_id,
+        "suggestions": sid,
+        "decisions": len(decided),
+        "load_s": load_s,
+        "catalogue": cat_path,
+        "pairs": len(commitments) * len(members),
+    }
 
 
 def start_server(url: str, catalogue: Path, counts_seconds: float = 10.0) -> tuple[subprocess.Popen, str]:
@@ -173,10 +259,20 @@ def start_server(url: str, catalogue: Path, counts_seconds: float = 10.0) -> tup
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "TRIAGE_DATABASE_URL": url, "TRIAGE_CATALOGUE": str(catalogue), "TRIAGE_LOG_LEVEL": "WARNING", "TRIAGE_WEB_SECURE_COOKIES": "false",
-           "TRIAGE_WEB_COUNTS_SECONDS": str(counts_seconds)}
-    proc = subprocess.Popen([sys.executable, "-m", "triage", "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "TRIAGE_DATABASE_URL": url,
+        "TRIAGE_CATALOGUE": str(catalogue),
+        "TRIAGE_LOG_LEVEL": "WARNING",
+        "TRIAGE_WEB_SECURE_COOKIES": "false",
+        "TRIAGE_WEB_COUNTS_SECONDS": str(counts_seconds),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "triage", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -244,8 +340,10 @@ def queue_samples(client: httpx.Client) -> dict[str, list[float]]:
 
 def decision_samples(client: httpx.Client, csrf: str, url: str) -> list[float]:
     with create_engine(db.normalise_url(url)).connect() as conn:
-        pending = [r[0] for r in conn.execute(text("SELECT id FROM suggestion WHERE status = 'pending' ORDER BY random() LIMIT :n"),
-                                              {"n": DECISION_REQUESTS})]
+        pending = [
+            r[0]
+            for r in conn.execute(text("SELECT id FROM suggestion WHERE status = 'pending' ORDER BY random() LIMIT :n"), {"n": DECISION_REQUESTS})
+        ]
     samples = []
     headers = {"accept": "application/json", "x-csrf-token": csrf}
     for n, sid in enumerate(pending):
@@ -263,8 +361,10 @@ def main() -> None:
     try:
         with console.status(f"Loading {ITEMS:,} items and {ITEMS * PER_ITEM:,} suggestions…"):
             info = load(url)
-        console.print(f"Loaded {ITEMS:,} items, {info['suggestions']:,} suggestions, {info['decisions']:,} decisions "
-                      f"over {info['pairs']} (commitment, member) pairs in {info['load_s']:.1f} s.")
+        console.print(
+            f"Loaded {ITEMS:,} items, {info['suggestions']:,} suggestions, {info['decisions']:,} decisions "
+            f"over {info['pairs']} (commitment, member) pairs in {info['load_s']:.1f} s."
+        )
         proc, base = start_server(url, info["catalogue"])
         with httpx.Client(base_url=base, timeout=30) as client:
             csrf = log_in(client)

@@ -33,15 +33,13 @@ def test_shipped_catalogue_json(cli):
     c19 = next(c for c in data["commitments"] if c["commitment"] == 19)
     assert c19["rule"]["exact"] is True
     table = next(p for p in c19["published"] if p["name"] == "scoring_guidelines")
-    assert table["uncovered"] == [
-        {"case": "no strong action, weak action in 2 of 4, no contradictory action", "combinations": 6, "scores": []}
-    ]
+    assert table["uncovered"] == [{"case": "no strong action, weak action in 2 of 4, no contradictory action", "combinations": 6, "scores": []}]
     incomplete = [c["commitment"] for c in data["commitments"] if not c["complete"]]
     assert incomplete == [n for n in range(1, 21) if n != 19]
 
 
 def test_strict_fails_on_a_rule_with_a_gap(cli, tmp_path):
-    broken = SHIPPED.replace("- {strong: 0, weak: \">=2\", contradictory: false}", "- {strong: 0, weak: \">=3\", contradictory: false}")
+    broken = SHIPPED.replace('- {strong: 0, weak: ">=2", contradictory: false}', '- {strong: 0, weak: ">=3", contradictory: false}')
     path = tmp_path / "gap.yaml"
     path.write_text(broken)
     assert cli("catalogue", "validate", path).code == 0  # a gap is a finding, not a broken file
@@ -53,8 +51,12 @@ def test_list_shows_incomplete_commitments(cli):
     rows = result.json
     assert len(rows) == 20
     assert rows[18] == {
-        "number": 19, "area": "Migration and Refugees", "title": "Preventing Migrant Smuggling and Trafficking",
-        "complete": True, "missing": [], "dimensions": ["prevent", "counter", "dismantle", "disrupt"],
+        "number": 19,
+        "area": "Migration and Refugees",
+        "title": "Preventing Migrant Smuggling and Trafficking",
+        "complete": True,
+        "missing": [],
+        "dimensions": ["prevent", "counter", "dismantle", "disrupt"],
     }
     assert rows[0]["missing"] == ["quote", "dimensions", "scoring rule"]
     table = cli("catalogue", "list")
@@ -99,7 +101,10 @@ BROKEN = {
         "'some' is not a count",
     ),
     "score off the scale": (
-        lambda s: s.replace("          - score: 1\n            when:\n              - {strong: all", "          - score: 2\n            when:\n              - {strong: all"),
+        lambda s: s.replace(
+            "          - score: 1\n            when:\n              - {strong: all",
+            "          - score: 2\n            when:\n              - {strong: all",
+        ),
         lambda: line_of("          - score: 1"),
         "score 2 is not on the scale",
     ),
@@ -129,9 +134,11 @@ BROKEN = {
         "'uk' is used by both Japan and United Kingdom",
     ),
     "rule without dimensions": (
-        lambda s: s.replace("  - {number: 20, area: Cybersecurity, title: Countering Malicious Behaviour}",
-                            "  - number: 20\n    area: Cybersecurity\n    title: Countering Malicious Behaviour\n"
-                            "    scoring:\n      rule:\n        levels: [{score: 1, when: [{strong: all}]}]"),
+        lambda s: s.replace(
+            "  - {number: 20, area: Cybersecurity, title: Countering Malicious Behaviour}",
+            "  - number: 20\n    area: Cybersecurity\n    title: Countering Malicious Behaviour\n"
+            "    scoring:\n      rule:\n        levels: [{score: 1, when: [{strong: all}]}]",
+        ),
         lambda: line_of("number: 20, area: Cybersecurity") + 4,
         "a scoring rule needs dimensions",
     ),

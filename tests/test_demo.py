@@ -53,8 +53,14 @@ def test_demo_serves_and_the_printed_login_works(tmp_path):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TRIAGE_", "OPENAI_"))}
     env["COLUMNS"] = "200"
-    proc = subprocess.Popen([sys.executable, "-m", "triage", "demo", "--port", str(port)], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "triage", "demo", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         out = ""
         deadline = time.monotonic() + 120
@@ -71,8 +77,7 @@ def test_demo_serves_and_the_printed_login_works(tmp_path):
                     time.sleep(0.1)
             token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
             login_cookie = "; ".join(f"{k}={v}" for k, v in page.cookies.items())
-            done = client.post("/login", data={"username": "demo", "password": password, "csrf_token": token},
-                               headers={"Cookie": login_cookie})
+            done = client.post("/login", data={"username": "demo", "password": password, "csrf_token": token}, headers={"Cookie": login_cookie})
             assert done.status_code == 303, done.text
             session_cookie = "; ".join(f"{k}={v}" for k, v in done.cookies.items())
             queue = client.get("/queue", headers={"Cookie": session_cookie})

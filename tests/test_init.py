@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, func, select
 
+from tests.conftest import CATALOGUE
 from triage import db
 from triage.models import CommitmentRow, DimensionRow, MemberRow, Source
-from tests.conftest import CATALOGUE
 
 
 def test_init_loads_catalogue_and_sources(cli, db_url):
@@ -30,9 +30,11 @@ def test_init_loads_catalogue_and_sources(cli, db_url):
 
 def test_reload_retires_a_removed_dimension(cli, db_url, tmp_path, monkeypatch):
     assert cli("init").code == 0
-    edited = CATALOGUE.read_text().replace(
-        "      - key: disrupt\n        name: Disrupt business models", "      - key: disrupt_money\n        name: Disrupt business models"
-    ).replace("{strong: all", "{strong: all")
+    edited = (
+        CATALOGUE.read_text()
+        .replace("      - key: disrupt\n        name: Disrupt business models", "      - key: disrupt_money\n        name: Disrupt business models")
+        .replace("{strong: all", "{strong: all")
+    )
     path = tmp_path / "edited.yaml"
     path.write_text(edited)
     monkeypatch.setenv("TRIAGE_CATALOGUE", str(path))

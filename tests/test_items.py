@@ -11,7 +11,7 @@ from triage import db
 from triage.items import ItemDraft, canonical_url, content_hash, store_item
 from triage.models import Item
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @pytest.mark.parametrize(
@@ -36,8 +36,12 @@ def test_content_hash_ignores_case_and_whitespace():
 
 
 def test_store_item_once(loaded_db):
-    draft = ItemDraft(title="Europol arrests smugglers", text="On 1 July 2024 ...", url="https://europol.europa.eu/news/1?utm_source=x",
-                      published_at=dt.datetime(2024, 7, 1, 9, tzinfo=UTC))
+    draft = ItemDraft(
+        title="Europol arrests smugglers",
+        text="On 1 July 2024 ...",
+        url="https://europol.europa.eu/news/1?utm_source=x",
+        published_at=dt.datetime(2024, 7, 1, 9, tzinfo=UTC),
+    )
     with db.session_scope(loaded_db) as s:
         item, created = store_item(s, draft, (dt.date(2024, 6, 15), dt.date(2024, 12, 20)))
         assert created and item.in_period is True and item.canonical_url == "https://europol.europa.eu/news/1"
@@ -54,6 +58,7 @@ def test_store_item_once(loaded_db):
 
 def test_out_of_period_item_is_kept_and_marked(loaded_db):
     with db.session_scope(loaded_db) as s:
-        item, created = store_item(s, ItemDraft(title="Old news", text="x", published_at=dt.datetime(2023, 1, 1, tzinfo=UTC)),
-                                   (dt.date(2024, 6, 15), dt.date(2024, 12, 20)))
+        item, created = store_item(
+            s, ItemDraft(title="Old news", text="x", published_at=dt.datetime(2023, 1, 1, tzinfo=UTC)), (dt.date(2024, 6, 15), dt.date(2024, 12, 20))
+        )
         assert created and item.in_period is False

@@ -38,20 +38,41 @@ def test_models_match_migrations(migrated_db):
 
 
 def _seed_decision(session: Session) -> Decision:
-    session.execute(text("INSERT INTO catalogue (id, title, \"group\", summit, report_kind, period_start, period_end, path, sha256, loaded_at, active) "
-                         "VALUES ('c', 't', 'G7', 's', 'interim', '2024-06-15', '2024-12-20', 'p', 'h', '2024-01-01 00:00:00', true)"))
-    session.execute(text("INSERT INTO member (catalogue_id, key, name, kind, position, aliases, demonyms) VALUES ('c', 'm', 'M', 'country', 0, '[]', '[]')"))
+    session.execute(
+        text(
+            'INSERT INTO catalogue (id, title, "group", summit, report_kind, period_start, period_end, path, sha256, loaded_at, active) '
+            "VALUES ('c', 't', 'G7', 's', 'interim', '2024-06-15', '2024-12-20', 'p', 'h', '2024-01-01 00:00:00', true)"
+        )
+    )
+    session.execute(
+        text("INSERT INTO member (catalogue_id, key, name, kind, position, aliases, demonyms) VALUES ('c', 'm', 'M', 'country', 0, '[]', '[]')")
+    )
     session.execute(text("INSERT INTO commitment (catalogue_id, number, area, title, complete, exclusions) VALUES ('c', 1, 'a', 't', false, '[]')"))
-    session.execute(text("INSERT INTO dimension (commitment_id, key, name, description, position, strong_examples, weak_examples, retired) "
-                         "VALUES (1, 'd', 'D', '', 0, '[]', '[]', false)"))
-    session.execute(text("INSERT INTO users (username, role, active, password_hash, created_at) VALUES ('ana', 'analyst', true, 'x', '2024-01-01 00:00:00')"))
-    session.execute(text("INSERT INTO item (title, text, content_hash, fetched_at, origin, status, attempts, language_detected, date_missing, injection_suspected, created_at) "
-                         "VALUES ('t', 'x', 'h', '2024-01-01 00:00:00', 'feed', 'new', 0, false, false, false, '2024-01-01 00:00:00')"))
-    session.execute(text("INSERT INTO suggestion (item_id, member_id, commitment_id, dimension_id, strength, contradictory, confidence, rationale, quote, "
-                         "quote_verified, flags, agent, agent_kind, status, version, created_at, updated_at) "
-                         "VALUES (1, 1, 1, 1, 'strong', false, 0.5, '', '', false, '[]', 'rules:1', 'rules', 'pending', 1, '2024-01-01 00:00:00', '2024-01-01 00:00:00')"))
-    decision = Decision(suggestion_id=1, user_id=1, action="accept", based_on_version=1, status_after="accepted",
-                        created_at=dt.datetime(2024, 7, 1, tzinfo=dt.timezone.utc))
+    session.execute(
+        text(
+            "INSERT INTO dimension (commitment_id, key, name, description, position, strong_examples, weak_examples, retired) "
+            "VALUES (1, 'd', 'D', '', 0, '[]', '[]', false)"
+        )
+    )
+    session.execute(
+        text("INSERT INTO users (username, role, active, password_hash, created_at) VALUES ('ana', 'analyst', true, 'x', '2024-01-01 00:00:00')")
+    )
+    session.execute(
+        text(
+            "INSERT INTO item (title, text, content_hash, fetched_at, origin, status, attempts, language_detected, date_missing, injection_suspected, created_at) "
+            "VALUES ('t', 'x', 'h', '2024-01-01 00:00:00', 'feed', 'new', 0, false, false, false, '2024-01-01 00:00:00')"
+        )
+    )
+    session.execute(
+        text(
+            "INSERT INTO suggestion (item_id, member_id, commitment_id, dimension_id, strength, contradictory, confidence, rationale, quote, "
+            "quote_verified, flags, agent, agent_kind, status, version, created_at, updated_at) "
+            "VALUES (1, 1, 1, 1, 'strong', false, 0.5, '', '', false, '[]', 'rules:1', 'rules', 'pending', 1, '2024-01-01 00:00:00', '2024-01-01 00:00:00')"
+        )
+    )
+    decision = Decision(
+        suggestion_id=1, user_id=1, action="accept", based_on_version=1, status_after="accepted", created_at=dt.datetime(2024, 7, 1, tzinfo=dt.UTC)
+    )
     session.add(decision)
     session.commit()
     return decision
@@ -85,5 +106,5 @@ def test_timestamps_come_back_as_utc(migrated_db):
         decision = _seed_decision(session)
         session.expire_all()
         again = session.get(Decision, decision.id)
-        assert again.created_at == dt.datetime(2024, 7, 1, tzinfo=dt.timezone.utc)
+        assert again.created_at == dt.datetime(2024, 7, 1, tzinfo=dt.UTC)
         assert again.created_at.tzinfo is not None

@@ -18,7 +18,9 @@ def wheel(tmp_path_factory) -> Path:
     # No build isolation and no index: hatchling comes from the test environment.
     proc = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-w", str(out), str(ROOT)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return next(out.glob("triage-*.whl"))

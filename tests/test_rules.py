@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from tests.conftest import CATALOGUE
 from triage.catalogue import load_catalogue
 from triage.catalogue.review import review_commitment
 from triage.catalogue.rules import (
@@ -16,7 +17,6 @@ from triage.catalogue.rules import (
     parse_count,
     state_from_evidence,
 )
-from tests.conftest import CATALOGUE
 
 DIMS = ("prevent", "counter", "dismantle", "disrupt")
 LABELS = {-1: "No compliance", 0: "Partial compliance", 1: "Full compliance"}
@@ -84,8 +84,7 @@ def test_strength_is_the_best_in_each_dimension():
 def test_explanation_in_words():
     verdict = evaluate(c19_rule(), state("strong", "strong", "none", "none"), LABELS)
     assert verdict.explanation == (
-        "Strong in prevent and counter; nothing in dismantle or disrupt: "
-        "strong action in 1 to 3 of the 4 dimensions, so partial compliance (0)."
+        "Strong in prevent and counter; nothing in dismantle or disrupt: strong action in 1 to 3 of the 4 dimensions, so partial compliance (0)."
     )
 
 
@@ -119,10 +118,12 @@ def test_review_reports_the_disagreement_and_its_resolution():
 
 def test_rule_naming_dimensions_is_checked_state_by_state():
     rule = Rule.model_validate(
-        {"levels": [
-            {"score": 1, "when": [{"strong_in": ["prevent", "counter"]}]},
-            {"score": 0, "when": [{"acted_in": ["prevent"]}]},
-        ]}
+        {
+            "levels": [
+                {"score": 1, "when": [{"strong_in": ["prevent", "counter"]}]},
+                {"score": 0, "when": [{"acted_in": ["prevent"]}]},
+            ]
+        }
     )
     cov = coverage(rule, DIMS)
     assert cov.total == 162

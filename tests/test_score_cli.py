@@ -127,8 +127,9 @@ def test_incomplete_commitment_cannot_be_scored(cli, tmp_path):
 def test_installed_entry_point_exit_codes():
     """The real console script: JSON on stdout, exit 0; a missing file is exit 2 without a traceback."""
     exe = [sys.executable, "-m", "triage"]
-    ok = subprocess.run([*exe, "score", "--evidence", str(gold_file("c19_member_dimensions.jsonl")), "--json"],
-                        capture_output=True, text=True, timeout=120)
+    ok = subprocess.run(
+        [*exe, "score", "--evidence", str(gold_file("c19_member_dimensions.jsonl")), "--json"], capture_output=True, text=True, timeout=120
+    )
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["average_printed"] == "+0.38"
     missing = subprocess.run([*exe, "score", "--evidence", "nope.jsonl"], capture_output=True, text=True, timeout=120)

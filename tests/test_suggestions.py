@@ -15,14 +15,25 @@ TEXT = "On 21 August 2024, Bulgarian police,\nsupported by Europol, arrested eig
 
 
 def _item(session):
-    item, _ = store_item(session, ItemDraft(title="Smuggling ring arrested", text=TEXT, published_at=dt.datetime(2024, 8, 21, tzinfo=dt.timezone.utc)),
-                         (dt.date(2024, 6, 15), dt.date(2024, 12, 20)))
+    item, _ = store_item(
+        session,
+        ItemDraft(title="Smuggling ring arrested", text=TEXT, published_at=dt.datetime(2024, 8, 21, tzinfo=dt.UTC)),
+        (dt.date(2024, 6, 15), dt.date(2024, 12, 20)),
+    )
     return item
 
 
 def proposal(**kw) -> Proposal:
-    base = dict(member="European Union", commitment=19, dimension="dismantle", strength="strong", confidence=0.9,
-                rationale="arrests", quote="arrested eight suspected members of a migrant smuggling ring", action_date=dt.date(2024, 8, 21))
+    base = dict(
+        member="European Union",
+        commitment=19,
+        dimension="dismantle",
+        strength="strong",
+        confidence=0.9,
+        rationale="arrests",
+        quote="arrested eight suspected members of a migrant smuggling ring",
+        action_date=dt.date(2024, 8, 21),
+    )
     base.update(kw)
     return Proposal(**base)
 
@@ -49,8 +60,9 @@ def test_flags(loaded_db):
     with db.session_scope(loaded_db) as s:
         index = CatalogueIndex.load(s)
         item = _item(s)
-        sug, _ = store_suggestion(s, index, item, proposal(quote="a sentence that is not there", action_date=dt.date(2025, 2, 1)),
-                                  agent="llm:x@1", agent_kind="llm")
+        sug, _ = store_suggestion(
+            s, index, item, proposal(quote="a sentence that is not there", action_date=dt.date(2025, 2, 1)), agent="llm:x@1", agent_kind="llm"
+        )
         assert not sug.quote_verified
         assert sug.flags == ["out_of_period", "unverified_quote"]
 

@@ -10,22 +10,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
 from triage.errors import InputError
-from triage.models import ROLES, User
+from triage.models import ROLES, User, WebSession
+from triage.policies import PERMISSIONS, authorize, can  # noqa: F401  (can, PERMISSIONS: re-exported for callers)
 
 _hasher = PasswordHasher()
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,79}$")
 MIN_PASSWORD = 8
-
-# What each role may do; checked on the server for every action.
-PERMISSIONS = {
-    "analyst": {"review"},
-    "lead": {"review", "score", "assign"},
-    "admin": {"review", "score", "assign", "manage"},
-}
-
-
-def can(user: User, permission: str) -> bool:
-    return user.active and permission in PERMISSIONS.get(user.role, set())
 
 
 def hash_password(password: str) -> str:
@@ -66,10 +56,7 @@ def create_user(session: Session, username: str, role: str, password: str, displ
 
 
 def _require(actor: User, permission: str) -> None:
-    from triage.review.decisions import Forbidden  # the review layer owns the error type
-
-    if not can(actor, permission):
-        raise Forbidden(f"{actor.username} may not {permission}")
+    authorize(actor, permission, permission)
 
 
 def add_user(session: Session, actor: User, username: str, role: str, password: str | None = None) -> tuple[User, str]:
@@ -92,8 +79,6 @@ def set_role(session: Session, actor: User, user: User, role: str) -> User:
 
 def set_active(session: Session, actor: User, user: User, active: bool) -> User:
     """Deactivate (or reactivate) an account; a deactivated user's web sessions end at once."""
-    from triage.models import WebSession
-
     _require(actor, "manage")
     if user.id == actor.id and not active:
         raise InputError("you cannot deactivate your own account")

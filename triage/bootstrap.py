@@ -10,7 +10,7 @@ from triage.catalogue.index import CatalogueIndex
 from triage.catalogue.schema import Catalogue
 from triage.catalogue.store import SyncResult, sync_catalogue
 from triage.config import Settings
-from triage.scoring.store import refresh_all
+from triage.review.scores import refresh_all
 from triage.sources.registry import load_registry, sync_registry
 
 

@@ -6,11 +6,10 @@ docs/configuration.md and a test keeps that file true.
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
-
-from fnmatch import fnmatchcase
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,7 +37,9 @@ class ModelProfile(BaseModel):
 
 def _profile(mode: str, price_in: float, price_out: float, reasoning: bool = False) -> ModelProfile:
     return ModelProfile(
-        output_mode=mode, input_usd_per_mtok=price_in, output_usd_per_mtok=price_out,
+        output_mode=mode,
+        input_usd_per_mtok=price_in,
+        output_usd_per_mtok=price_out,
         temperature=None if reasoning else 0.0,
         max_tokens_param="max_completion_tokens" if reasoning else "max_tokens",
     )
@@ -79,13 +80,11 @@ class Settings(BaseSettings):
     # --- data ----------------------------------------------------------------
     catalogue: Path = Field(
         default_factory=resources.default_catalogue,
-        description="Commitment catalogue (YAML) that defines the report being monitored. "
-        "Defaults to the shipped 2024 Apulia interim catalogue.",
+        description="Commitment catalogue (YAML) that defines the report being monitored. Defaults to the shipped 2024 Apulia interim catalogue.",
     )
     feeds: Path = Field(
         default_factory=lambda: resources.data_dir("feeds"),
-        description="Source registry: a YAML file or a directory of YAML files. "
-        "Defaults to the shipped registry.",
+        description="Source registry: a YAML file or a directory of YAML files. Defaults to the shipped registry.",
     )
 
     # --- classification -----------------------------------------------------------
@@ -98,14 +97,12 @@ class Settings(BaseSettings):
     llm_base_url: str | None = Field(
         None,
         validation_alias=AliasChoices("TRIAGE_LLM_BASE_URL", "OPENAI_BASE_URL"),
-        description="Base URL of an OpenAI-compatible endpoint (OpenAI, Azure, Ollama, "
-        "vLLM, llama.cpp). Falls back to OPENAI_BASE_URL.",
+        description="Base URL of an OpenAI-compatible endpoint (OpenAI, Azure, Ollama, vLLM, llama.cpp). Falls back to OPENAI_BASE_URL.",
     )
     llm_api_key: SecretStr | None = Field(
         None,
         validation_alias=AliasChoices("TRIAGE_LLM_API_KEY", "OPENAI_API_KEY"),
-        description="API key for the LLM endpoint. Falls back to OPENAI_API_KEY. "
-        "Shown masked.",
+        description="API key for the LLM endpoint. Falls back to OPENAI_API_KEY. Shown masked.",
     )
     llm_model: str = Field(
         "gpt-4o-mini",
@@ -126,17 +123,16 @@ class Settings(BaseSettings):
     )
     llm_timeout_seconds: float = Field(60.0, gt=0, description="Timeout of one request to the LLM endpoint.")
     llm_max_retries: int = Field(
-        3, ge=0, le=10,
+        3,
+        ge=0,
+        le=10,
         description="Retries of one request after a rate limit (429), a server error (5xx), a timeout or a "
         "lost connection. Triage is the only retry layer (the openai client's own retries are off).",
     )
     llm_retry_initial_seconds: float = Field(
-        1.0, ge=0, description="First back-off delay; doubles on each retry, with jitter, unless the server "
-        "sends Retry-After."
+        1.0, ge=0, description="First back-off delay; doubles on each retry, with jitter, unless the server sends Retry-After."
     )
-    llm_retry_max_wait_seconds: float = Field(
-        60.0, ge=0, description="Longest wait before a retry, also the cap on a server's Retry-After."
-    )
+    llm_retry_max_wait_seconds: float = Field(60.0, ge=0, description="Longest wait before a retry, also the cap on a server's Retry-After.")
     llm_concurrency: int = Field(4, ge=1, le=128, description="Requests in flight at once (--concurrency overrides).")
     llm_max_output_tokens: int = Field(1500, ge=64, description="Output token limit of one answer.")
     llm_daily_token_budget: int | None = Field(
@@ -147,15 +143,13 @@ class Settings(BaseSettings):
     )
     rules: Path | None = Field(
         None,
-        description="Rules file of the rules classifier and the pre-filter. Defaults to the file beside the "
-        "catalogue (<catalogue>.rules.yaml).",
+        description="Rules file of the rules classifier and the pre-filter. Defaults to the file beside the catalogue (<catalogue>.rules.yaml).",
     )
-    classify_max_attempts: int = Field(
-        3, ge=1, le=20, description="Times an item is tried before it stays failed (each run retries failed items)."
-    )
+    classify_max_attempts: int = Field(3, ge=1, le=20, description="Times an item is tried before it stays failed (each run retries failed items).")
     classify_lease_minutes: int = Field(
-        30, ge=1, description="How long a claimed item is reserved for the worker that claimed it; after that a "
-        "crashed worker's items are claimed again."
+        30,
+        ge=1,
+        description="How long a claimed item is reserved for the worker that claimed it; after that a crashed worker's items are claimed again.",
     )
 
     # --- web app ------------------------------------------------------------------
@@ -165,18 +159,13 @@ class Settings(BaseSettings):
         "Secure cookies on http://127.0.0.1 and http://localhost, so the default works for the "
         "local demo; set false only when serving plain HTTP on another address (a trusted LAN).",
     )
-    web_session_hours: int = Field(
-        12, ge=1, description="How long a web login lasts before the analyst must log in again."
-    )
+    web_session_hours: int = Field(12, ge=1, description="How long a web login lasts before the analyst must log in again.")
     web_login_max_failures: int = Field(
         5,
         ge=1,
-        description="Failed logins allowed per user name and per client address within the "
-        "window before further attempts get HTTP 429.",
+        description="Failed logins allowed per user name and per client address within the window before further attempts get HTTP 429.",
     )
-    web_login_window_minutes: int = Field(
-        15, ge=1, description="The window (minutes) over which failed logins are counted."
-    )
+    web_login_window_minutes: int = Field(15, ge=1, description="The window (minutes) over which failed logins are counted.")
     web_page_size: int = Field(50, ge=5, le=500, description="Suggestions per page of the review queue.")
     web_counts_seconds: float = Field(
         10.0,
@@ -188,24 +177,17 @@ class Settings(BaseSettings):
     # --- fetching --------------------------------------------------------------------
     user_agent: str = Field(
         "Triage/0.1 (G7 Research Group compliance monitoring; +https://www.g7.utoronto.ca/; g7@utoronto.ca)",
-        description="User-Agent sent with every request: names the tool and a contact, as "
-        "webmasters expect of a polite robot.",
+        description="User-Agent sent with every request: names the tool and a contact, as webmasters expect of a polite robot.",
     )
     fetch_connect_timeout: float = Field(10.0, gt=0, description="Seconds to wait for a connection.")
     fetch_read_timeout: float = Field(20.0, gt=0, description="Seconds to wait for each chunk of a response.")
-    fetch_total_timeout: float = Field(
-        60.0, gt=0, description="Seconds one request may take in all, however slowly the server trickles bytes."
-    )
+    fetch_total_timeout: float = Field(60.0, gt=0, description="Seconds one request may take in all, however slowly the server trickles bytes.")
     fetch_max_bytes: int = Field(
         10_000_000, ge=1024, description="Largest response body accepted (after gzip decoding); larger feeds are cut off and reported."
     )
     fetch_max_redirects: int = Field(5, ge=0, description="Redirects followed before a fetch fails (stops redirect loops).")
-    fetch_attempts: int = Field(
-        3, ge=1, le=10, description="Attempts per fetch for transient failures (timeouts, network errors, 5xx, 429)."
-    )
-    fetch_backoff_seconds: float = Field(
-        1.0, ge=0, description="First retry wait; it doubles on each attempt, with random jitter."
-    )
+    fetch_attempts: int = Field(3, ge=1, le=10, description="Attempts per fetch for transient failures (timeouts, network errors, 5xx, 429).")
+    fetch_backoff_seconds: float = Field(1.0, ge=0, description="First retry wait; it doubles on each attempt, with random jitter.")
     fetch_retry_after_max: float = Field(
         60.0, ge=0, description="Longest wait honoured from a server's Retry-After header (longer requests are capped)."
     )
@@ -219,24 +201,26 @@ class Settings(BaseSettings):
 
     # --- ingestion -------------------------------------------------------------------
     ingest_batch_size: int = Field(
-        200, ge=1, le=5000, description="Entries stored per database transaction; a crash loses at most one uncommitted batch, which the next run redoes."
+        200,
+        ge=1,
+        le=5000,
+        description="Entries stored per database transaction; a crash loses at most one uncommitted batch, which the next run redoes.",
     )
     extract_full_text: bool = Field(
         False,
         description="Fetch the article page and extract its text (trafilatura) when a feed entry is only a teaser.",
     )
-    teaser_chars: int = Field(
-        280, ge=0, description="Entries with less text than this count as teasers (for extract_full_text)."
-    )
+    teaser_chars: int = Field(280, ge=0, description="Entries with less text than this count as teasers (for extract_full_text).")
     dedup_max_distance: int = Field(
-        18, ge=0, le=32, description="SimHash distance (bits of 64) within which a stored item is compared word by word as a possible copy of the same story."
+        18,
+        ge=0,
+        le=32,
+        description="SimHash distance (bits of 64) within which a stored item is compared word by word as a possible copy of the same story.",
     )
     dedup_min_overlap: float = Field(
         0.7, gt=0, le=1, description="Share of the shorter text's word pairs the other must contain for two items to be the same story."
     )
-    dedup_window_days: int = Field(
-        3, ge=0, le=365, description="Near-duplicates are looked for among items published this many days either side."
-    )
+    dedup_window_days: int = Field(3, ge=0, le=365, description="Near-duplicates are looked for among items published this many days either side.")
 
     # --- scheduling ------------------------------------------------------------------
     schedule_poll_seconds: int = Field(
@@ -245,9 +229,7 @@ class Settings(BaseSettings):
     schedule_classify_seconds: int = Field(
         300, ge=10, description="How often the scheduler classifies new and retryable items (with the configured backend)."
     )
-    digest_time: str = Field(
-        "07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Time of day (UTC, HH:MM) the daily digest is written."
-    )
+    digest_time: str = Field("07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Time of day (UTC, HH:MM) the daily digest is written.")
     digest_dir: Path = Field(
         Path("digests"), description="Directory the daily digest Markdown files are written to (relative to the working directory)."
     )
@@ -256,9 +238,7 @@ class Settings(BaseSettings):
     )
 
     # --- operations --------------------------------------------------------------
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
-        "INFO", description="Logging level of the CLI, scheduler and web app."
-    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Logging level of the CLI, scheduler and web app.")
 
     @field_validator("database_url")
     @classmethod
@@ -279,13 +259,11 @@ class Settings(BaseSettings):
             return "llm" if self.llm_configured else "rules"
         if choice == "llm" and not self.llm_configured:
             raise ConfigError(
-                "the llm backend needs an endpoint: set TRIAGE_LLM_BASE_URL (or "
-                "OPENAI_BASE_URL) and/or TRIAGE_LLM_API_KEY (or OPENAI_API_KEY)"
+                "the llm backend needs an endpoint: set TRIAGE_LLM_BASE_URL (or OPENAI_BASE_URL) and/or TRIAGE_LLM_API_KEY (or OPENAI_API_KEY)"
             )
         if choice not in ("rules", "llm"):
             raise ConfigError(f"unknown backend {choice!r}: use rules or llm")
         return choice  # type: ignore[return-value]
-
 
     def model_profile(self, model: str | None = None) -> ModelProfile:
         """The profile of a model: configured patterns first, then built-in ones; longest pattern wins."""

@@ -13,9 +13,10 @@ class Problem:
     message: str
     path: str | Path | None = None
     line: int | None = None
+    field: str | None = None  # the form field or input key at fault, when there is one
 
     def __str__(self) -> str:
-        where = ""
+        where = f"{self.field}: " if self.field and self.path is None else ""
         if self.path is not None:
             where = f"{self.path}"
             if self.line is not None:
@@ -53,3 +54,26 @@ class ConfigError(TriageError):
     """Settings that cannot work (e.g. the LLM backend asked for but not configured)."""
 
     exit_code = 2
+
+
+class Forbidden(TriageError):
+    """The user's role does not allow the action (HTTP 403)."""
+
+    exit_code = 3
+
+
+class NotFound(InputError):
+    """The thing named does not exist (HTTP 404)."""
+
+
+class Conflict(TriageError):
+    """Someone changed the thing first (HTTP 409): a compare-and-swap lost.
+
+    `current` carries what is current now, so a caller can show it instead of overwriting it.
+    """
+
+    exit_code = 4
+
+    def __init__(self, message: str, current: object = None):
+        super().__init__(message)
+        self.current = current

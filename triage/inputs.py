@@ -48,9 +48,8 @@ class YamlDoc:
                     if str(key.value) == str(part):
                         child = value
                         break
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-                if 0 <= part < len(node.value):
-                    child = node.value[part]
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+                child = node.value[part]
             if child is None:
                 break
             node = child
@@ -90,7 +89,7 @@ def read_yaml(path: Path) -> YamlDoc:
         raise InputError(f"cannot read: {exc.strerror}", path) from None
     try:
         root = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -123,9 +122,7 @@ def validate_yaml(model: type[M], doc: YamlDoc) -> M:
     try:
         return model.model_validate(doc.data)
     except ValidationError as exc:
-        raise InputError(
-            [doc.problem(_describe(e), [p for p in e["loc"]]) for e in exc.errors()]
-        ) from None
+        raise InputError([doc.problem(_describe(e), [p for p in e["loc"]]) for e in exc.errors()]) from None
 
 
 def read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:

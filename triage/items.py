@@ -24,10 +24,26 @@ from triage.models import Item, utcnow
 # Query parameters that identify a campaign or a click, never the page.
 TRACKING_PREFIXES = ("utm_", "at_", "ns_", "pk_", "mtm_", "hsa_")
 TRACKING_PARAMS = {
-    "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "ito", "wtk", "cmpid", "ocid",
-    "rss", "ref", "ref_src", "s_cid", "_hsenc", "_hsmi", "igshid", "yclid", "spm",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "msclkid",
+    "mc_cid",
+    "mc_eid",
+    "ito",
+    "wtk",
+    "cmpid",
+    "ocid",
+    "rss",
+    "ref",
+    "ref_src",
+    "s_cid",
+    "_hsenc",
+    "_hsmi",
+    "igshid",
+    "yclid",
+    "spm",
 }
-
 
 
 @lru_cache(maxsize=1024)  # a batch asks for the same URL several times
@@ -108,7 +124,7 @@ class ItemDraft:
 def in_period(published_at: dt.datetime | None, start: dt.date | None, end: dt.date | None) -> bool | None:
     if published_at is None or start is None or end is None:
         return None
-    return start <= published_at.astimezone(dt.timezone.utc).date() <= end
+    return start <= published_at.astimezone(dt.UTC).date() <= end
 
 
 def find_existing(session: Session, draft: ItemDraft) -> Item | None:
@@ -154,9 +170,11 @@ def find_existing_many(session: Session, drafts: list[ItemDraft]) -> dict[int, i
     by_hash: dict[str, int] = {}
     by_canon: dict[str, int] = {}
     if hashes or canons:  # one round trip for both keys
-        query = sa_select(Item.id, Item.content_hash, Item.canonical_url).where(
-            or_(Item.content_hash.in_(hashes), Item.canonical_url.in_(canons))
-        ).order_by(Item.id.desc())
+        query = (
+            sa_select(Item.id, Item.content_hash, Item.canonical_url)
+            .where(or_(Item.content_hash.in_(hashes), Item.canonical_url.in_(canons)))
+            .order_by(Item.id.desc())
+        )
         for item_id, digest, canon in session.execute(query):
             by_hash[digest] = item_id
             if canon:

@@ -44,5 +44,3 @@ def llm_env(monkeypatch, fake_llm):
     monkeypatch.setenv("TRIAGE_LLM_RETRY_INITIAL_SECONDS", "0.01")
     monkeypatch.setenv("TRIAGE_LLM_RETRY_MAX_WAIT_SECONDS", "1")
     return fake_llm
-
-

@@ -40,7 +40,7 @@ def add_items(url: str, *drafts: ItemDraft, source: Source | None = None) -> lis
 
 
 def draft(title: str, text: str, **kw) -> ItemDraft:
-    kw.setdefault("published_at", dt.datetime(2024, 10, 1, tzinfo=dt.timezone.utc))
+    kw.setdefault("published_at", dt.datetime(2024, 10, 1, tzinfo=dt.UTC))
     return ItemDraft(title=title, text=text, **kw)
 
 

@@ -22,11 +22,19 @@ def two_commitments(tmp_path):
     """The shipped catalogue with commitment 18 made scorable, so suggestions for it are valid."""
     data = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
     c18 = next(c for c in data["commitments"] if c["number"] == 18)
-    c18.update(quote="We will strengthen border management.",
-               dimensions=[{"key": "enforce", "name": "Enforce", "description": "Border enforcement."}],
-               scoring={"rule": {"levels": [{"score": 1, "when": [{"strong": "all"}]},
-                                            {"score": 0, "when": [{"strong": 0, "weak": 1}]},
-                                            {"score": -1, "when": [{"acted": 0}]}]}})
+    c18.update(
+        quote="We will strengthen border management.",
+        dimensions=[{"key": "enforce", "name": "Enforce", "description": "Border enforcement."}],
+        scoring={
+            "rule": {
+                "levels": [
+                    {"score": 1, "when": [{"strong": "all"}]},
+                    {"score": 0, "when": [{"strong": 0, "weak": 1}]},
+                    {"score": -1, "when": [{"acted": 0}]},
+                ]
+            }
+        },
+    )
     path = tmp_path / "two.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return load_catalogue(path)
@@ -74,9 +82,12 @@ class Scripted:
     remote = False
 
     def classify(self, item, commitments=None):
-        return Classification(agent=self.agent, proposals=[
-            ProposalOut(Proposal(member=m, commitment=c, dimension=d, strength=s, quote="q"))
-            for m, d, s, c in PREDICTIONS.get(item.ref, [])])
+        return Classification(
+            agent=self.agent,
+            proposals=[
+                ProposalOut(Proposal(member=m, commitment=c, dimension=d, strength=s, quote="q")) for m, d, s, c in PREDICTIONS.get(item.ref, [])
+            ],
+        )
 
 
 class ScriptedPrefilter:
@@ -89,8 +100,20 @@ def write_gold(tmp_path, lines=LINES):
     with path.open("w", encoding="utf-8") as out:
         for gid, gold in lines:
             text = "Same statement." if gid in ("g10", "g11") else f"Text of {gid}."
-            out.write(json.dumps({"id": gid, "title": "T" if gid in ("g10", "g11") else gid, "text": text,
-                                  "url": None, "publisher": None, "published": "2024-07", "gold": gold}) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "id": gid,
+                        "title": "T" if gid in ("g10", "g11") else gid,
+                        "text": text,
+                        "url": None,
+                        "publisher": None,
+                        "published": "2024-07",
+                        "gold": gold,
+                    }
+                )
+                + "\n"
+            )
     return path
 
 
@@ -98,8 +121,7 @@ def test_metric_definitions(tmp_path, two_commitments):
     r = evaluate(write_gold(tmp_path), Scripted(), ScriptedPrefilter(), two_commitments)
     assert r["items"] == 10 and r["lines"] == 11  # g10 and g11 are one document
     assert r["commitments"] == [19]  # only what the gold labels is scored
-    assert r["relevance"] == {"precision": round(6 / 7, 4), "recall": round(6 / 7, 4), "f1": round(6 / 7, 4),
-                              "tp": 6, "fp": 1, "fn": 1, "tn": 2}
+    assert r["relevance"] == {"precision": round(6 / 7, 4), "recall": round(6 / 7, 4), "f1": round(6 / 7, 4), "tp": 6, "fp": 1, "fn": 1, "tn": 2}
     # g7 was missed entirely and counts as wrong; g3 has no labeled member and is left out.
     assert r["member"] == {"accuracy": round(5 / 6, 4), "correct": 5, "n": 6}
     # Tuples: g3 (member unknown) and Japan on g4 (dimensions unknown) are left out; Canada on g4 is not.
@@ -121,10 +143,15 @@ def test_metric_definitions(tmp_path, two_commitments):
 def test_gold_errors_name_the_line(tmp_path, catalogue):
     path = tmp_path / "bad.jsonl"
     path.write_text(
-        json.dumps({"id": "a", "title": "t", "text": "x", "gold": []}) + "\n"
-        + json.dumps({"id": "b", "title": "t", "text": "y", "gold": [entry("Atlantis", ["counter"], "weak")]}) + "\n"
-        + json.dumps({"id": "c", "title": "t", "text": "z", "gold": [entry("France", ["deter"], "weak")]}) + "\n"
-        + "{not json\n", encoding="utf-8")
+        json.dumps({"id": "a", "title": "t", "text": "x", "gold": []})
+        + "\n"
+        + json.dumps({"id": "b", "title": "t", "text": "y", "gold": [entry("Atlantis", ["counter"], "weak")]})
+        + "\n"
+        + json.dumps({"id": "c", "title": "t", "text": "z", "gold": [entry("France", ["deter"], "weak")]})
+        + "\n"
+        + "{not json\n",
+        encoding="utf-8",
+    )
     with pytest.raises(InputError) as exc:
         read_gold(path, catalogue)
     assert str(exc.value).startswith(f"{path}:4: malformed JSON")  # the reader stops at broken JSON
@@ -136,10 +163,13 @@ def test_gold_errors_name_the_line(tmp_path, catalogue):
 
 
 def test_eval_command_prints_the_issues_keys(cli, tmp_path):
-    path = write_gold(tmp_path, [
-        ("a", [entry("European Union", ["dismantle", "counter"], "strong")]),
-        ("b", []),
-    ])
+    path = write_gold(
+        tmp_path,
+        [
+            ("a", [entry("European Union", ["dismantle", "counter"], "strong")]),
+            ("b", []),
+        ],
+    )
     lines = path.read_text().splitlines()
     first = json.loads(lines[0])
     first.update(title="Smugglers arrested", text="Europol supported the arrest of eight migrant smugglers in Bulgaria.")
@@ -147,9 +177,14 @@ def test_eval_command_prints_the_issues_keys(cli, tmp_path):
     result = cli("eval", "--gold", path, "--backend", "rules", "--json")
     assert result.code == 0, result.err
     data = result.json
-    for key, sub in {"relevance": {"precision", "recall", "f1"}, "member": {"accuracy"},
-                     "dimension": {"precision", "recall", "f1"}, "strength": {"accuracy"},
-                     "prefilter": {"evidence_kept", "non_evidence_sent"}, "llm": {"calls", "tokens_in", "tokens_out"}}.items():
+    for key, sub in {
+        "relevance": {"precision", "recall", "f1"},
+        "member": {"accuracy"},
+        "dimension": {"precision", "recall", "f1"},
+        "strength": {"accuracy"},
+        "prefilter": {"evidence_kept", "non_evidence_sent"},
+        "llm": {"calls", "tokens_in", "tokens_out"},
+    }.items():
         assert sub <= set(data[key]), key
     assert data["items"] == 2 and data["relevance"]["recall"] == 1.0 and data["member"]["accuracy"] == 1.0
     table = cli("eval", "--gold", path)
@@ -162,9 +197,18 @@ def test_eval_of_the_llm_backend_uses_the_cache_and_logs_calls(cli, loaded_db, l
 
     llm_env.default = quoting_responder(member="European Union", dimension="counter")
     path = tmp_path / "g.jsonl"
-    path.write_text(json.dumps({"id": "a", "title": "Smugglers arrested", "text": "Europol supported the arrest of "
-                                "eight migrant smugglers.", "gold": [entry("European Union", ["counter"], "weak")]}) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "id": "a",
+                "title": "Smugglers arrested",
+                "text": "Europol supported the arrest of eight migrant smugglers.",
+                "gold": [entry("European Union", ["counter"], "weak")],
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     first = cli("eval", "--gold", path, "--backend", "llm", "--json").json
     assert first["llm"]["calls"] == 1 and first["llm"]["tokens_in"] > 0 and first["dimension"]["f1"] == 1.0
     second = cli("eval", "--gold", path, "--backend", "llm", "--json").json

@@ -22,8 +22,16 @@ def test_the_prefix_is_static_and_the_item_goes_last_fenced(catalogue):
     b = prompt.messages(ItemInput(title="B", text="Another story.", publisher="Home Office", language="en"))
     assert a[0] == b[0] and a[0]["role"] == "system"
     system = a[0]["content"]
-    for expected in ("Commitment 19: Migration and Refugees", "`prevent` (Prevent)", "strong: Operations that arrest",
-                     "belongs to commitment 18", "Commitments 1, 2, 3", "2024-06-15 to", "2024-12-20", "- European Union"):
+    for expected in (
+        "Commitment 19: Migration and Refugees",
+        "`prevent` (Prevent)",
+        "strong: Operations that arrest",
+        "belongs to commitment 18",
+        "Commitments 1, 2, 3",
+        "2024-06-15 to",
+        "2024-12-20",
+        "- European Union",
+    ):
         assert expected in system, expected
     assert "{{" not in system and "}}" not in system
     user = b[1]["content"]
@@ -89,7 +97,8 @@ def test_the_fake_server_runs_in_its_own_process():
         import openai
 
         client = openai.OpenAI(base_url=server.base_url, api_key="k", max_retries=0)
-        answer = client.chat.completions.create(model="m", messages=[
-            {"role": "user", "content": "<item-0123456789ab>\ntitle: T\ntext:\nFirst line.\n</item-0123456789ab>"}])
+        answer = client.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "<item-0123456789ab>\ntitle: T\ntext:\nFirst line.\n</item-0123456789ab>"}]
+        )
         assert json.loads(answer.choices[0].message.content)["suggestions"][0]["quote"] == "First line."
         assert server.stats() == {"requests": 1, "max_in_flight": 1}

@@ -111,9 +111,17 @@ class FeedServer:
 def fast_settings(url: str = "sqlite://", **overrides) -> Settings:
     """Short timeouts and back-off so every failure mode resolves in well under a second."""
     values = dict(
-        database_url=url, fetch_connect_timeout=1.0, fetch_read_timeout=0.5, fetch_total_timeout=2.0,
-        fetch_backoff_seconds=0.01, fetch_retry_after_max=0.3, fetch_attempts=3, fetch_max_bytes=2_000_000,
-        fetch_concurrency=4, fetch_per_host=2, ingest_batch_size=50,
+        database_url=url,
+        fetch_connect_timeout=1.0,
+        fetch_read_timeout=0.5,
+        fetch_total_timeout=2.0,
+        fetch_backoff_seconds=0.01,
+        fetch_retry_after_max=0.3,
+        fetch_attempts=3,
+        fetch_max_bytes=2_000_000,
+        fetch_concurrency=4,
+        fetch_per_host=2,
+        ingest_batch_size=50,
     )
     values.update(overrides)
     return Settings(**values)
@@ -121,17 +129,29 @@ def fast_settings(url: str = "sqlite://", **overrides) -> Settings:
 
 def add_source(url: str, source_id: str, feed_url: str, **kw) -> None:
     with db.session_scope(url) as s:
-        s.add(Source(id=source_id, url=feed_url, publisher=kw.pop("publisher", "Test Publisher"), member=kw.pop("member", "canada"),
-                     language=kw.pop("language", None), city=kw.pop("city", "Ottawa"), **kw))
+        s.add(
+            Source(
+                id=source_id,
+                url=feed_url,
+                publisher=kw.pop("publisher", "Test Publisher"),
+                member=kw.pop("member", "canada"),
+                language=kw.pop("language", None),
+                city=kw.pop("city", "Ottawa"),
+                **kw,
+            )
+        )
 
 
 def rss(*items: str, encoding: str = "utf-8", extra_head: str = "") -> str:
-    return (f'<?xml version="1.0" encoding="{encoding}"?>{extra_head}\n<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">'
-            f"<channel><title>Test feed</title><link>https://example.org/</link>{''.join(items)}</channel></rss>")
+    return (
+        f'<?xml version="1.0" encoding="{encoding}"?>{extra_head}\n<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        f"<channel><title>Test feed</title><link>https://example.org/</link>{''.join(items)}</channel></rss>"
+    )
 
 
-def item(n: int | str, title: str | None = None, date: str | None = "Mon, 01 Jul 2024 10:00:00 +0000", link: bool = True,
-         text: str | None = None) -> str:
+def item(
+    n: int | str, title: str | None = None, date: str | None = "Mon, 01 Jul 2024 10:00:00 +0000", link: bool = True, text: str | None = None
+) -> str:
     parts = [f"<title>{title if title is not None else f'Entry {n} about migrant smuggling arrests'}</title>"]
     if link:
         parts.append(f"<link>https://example.org/news/{n}</link>")
@@ -143,14 +163,90 @@ def item(n: int | str, title: str | None = None, date: str | None = "Mon, 01 Jul
     return "<item>" + "".join(parts) + "</item>"
 
 
-VOCAB = (
-    "police border agency ministry minister arrested suspects network smuggling migrants trafficking victims court "
-    "sentenced investigation operation officers cooperation agreement funding campaign statement lorry boat channel "
-    "route coast port airport passport documents money laundering assets seized warrant prosecutors judges europol "
-    "eurojust frontex interpol council commission summit leaders plan action prevent counter dismantle disrupt "
-    "business model profits families children women workers exploitation labour debt crossing sea desert mountains "
-    "north south east west city region province capital weekend morning evening month year report data analysis"
-).split()
+VOCAB = [
+    "police",
+    "border",
+    "agency",
+    "ministry",
+    "minister",
+    "arrested",
+    "suspects",
+    "network",
+    "smuggling",
+    "migrants",
+    "trafficking",
+    "victims",
+    "court",
+    "sentenced",
+    "investigation",
+    "operation",
+    "officers",
+    "cooperation",
+    "agreement",
+    "funding",
+    "campaign",
+    "statement",
+    "lorry",
+    "boat",
+    "channel",
+    "route",
+    "coast",
+    "port",
+    "airport",
+    "passport",
+    "documents",
+    "money",
+    "laundering",
+    "assets",
+    "seized",
+    "warrant",
+    "prosecutors",
+    "judges",
+    "europol",
+    "eurojust",
+    "frontex",
+    "interpol",
+    "council",
+    "commission",
+    "summit",
+    "leaders",
+    "plan",
+    "action",
+    "prevent",
+    "counter",
+    "dismantle",
+    "disrupt",
+    "business",
+    "model",
+    "profits",
+    "families",
+    "children",
+    "women",
+    "workers",
+    "exploitation",
+    "labour",
+    "debt",
+    "crossing",
+    "sea",
+    "desert",
+    "mountains",
+    "north",
+    "south",
+    "east",
+    "west",
+    "city",
+    "region",
+    "province",
+    "capital",
+    "weekend",
+    "morning",
+    "evening",
+    "month",
+    "year",
+    "report",
+    "data",
+    "analysis",
+]
 
 
 def story(n) -> str:

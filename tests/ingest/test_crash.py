@@ -31,8 +31,9 @@ def _counts(url):
 
 def _ingest(url, tmp_path) -> subprocess.Popen:
     env = {**os.environ, "TRIAGE_DATABASE_URL": url, "TRIAGE_INGEST_BATCH_SIZE": "100", "COLUMNS": "200"}
-    return subprocess.Popen([sys.executable, "-m", "triage", "ingest", "--json"], env=env, cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "triage", "ingest", "--json"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
 
 
 def test_kill_9_mid_run_then_rerun(server, loaded_db, tmp_path):

@@ -26,9 +26,11 @@ cooperation with two neighbouring countries through Europol had been decisive fo
 
 def _feed(server):
     link = server.url("/news/operation")
-    return rss(f"<item><title>Operation against smugglers</title><link>{link}</link>"
-               "<pubDate>Tue, 02 Jul 2024 10:00:00 +0000</pubDate><description>Fourteen arrests.</description></item>",
-               item(2, text="A long enough description " * 20)).encode()
+    return rss(
+        f"<item><title>Operation against smugglers</title><link>{link}</link>"
+        "<pubDate>Tue, 02 Jul 2024 10:00:00 +0000</pubDate><description>Fourteen arrests.</description></item>",
+        item(2, text="A long enough description " * 20),
+    ).encode()
 
 
 @pytest.mark.parametrize("enabled", [False, True])

@@ -41,6 +41,7 @@ def test_samples_cover_every_member_and_language(loaded_db):
 def test_syndicated_story_is_one_item_with_several_sightings(loaded_db):
     ingest_samples(Settings(database_url=loaded_db))
     with Session(db.engine_for(loaded_db)) as s:
+
         def sightings(title_start):
             item = s.exec(select(Item).where(Item.title.like(f"{title_start}%"))).one()
             return item, sorted(s.exec(select(Sighting.source_id).where(Sighting.item_id == item.id)))
@@ -61,6 +62,7 @@ def test_syndicated_story_is_one_item_with_several_sightings(loaded_db):
 def test_adhoc_file_takes_publisher_and_language_from_entries(loaded_db):
     ingest_samples(Settings(database_url=loaded_db))
     with Session(db.engine_for(loaded_db)) as s:
+
         def one(title_start):
             return s.exec(select(Item).where(Item.title.like(f"{title_start}%"))).one()
 
@@ -76,9 +78,17 @@ def test_adhoc_file_takes_publisher_and_language_from_entries(loaded_db):
 
 def test_undeclared_language_is_detected(loaded_db, tmp_path):
     path = tmp_path / "x.xml"
-    path.write_text(rss(item(1, title="Arrestati undici trafficanti di migranti",
-                             text="La Polizia di Stato ha eseguito misure cautelari nei confronti di undici persone indagate "
-                                  "per favoreggiamento dell'immigrazione clandestina.")), encoding="utf-8")
+    path.write_text(
+        rss(
+            item(
+                1,
+                title="Arrestati undici trafficanti di migranti",
+                text="La Polizia di Stato ha eseguito misure cautelari nei confronti di undici persone indagate "
+                "per favoreggiamento dell'immigrazione clandestina.",
+            )
+        ),
+        encoding="utf-8",
+    )
     ingest_file(Settings(database_url=loaded_db), path)
     with Session(db.engine_for(loaded_db)) as s:
         it = s.exec(select(Item)).one()

@@ -29,7 +29,9 @@ NO_LINK_NO_DATE = rss(
     item("script", title="Arrests &lt;script&gt;alert(document.cookie)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; in Calais"),
 ).encode()
 LAUGHS = (
-    '<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY a "' + "ha" * 20_000 + '">\n<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">\n]>\n'
+    '<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY a "'
+    + "ha" * 20_000
+    + '">\n<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">\n]>\n'
     + rss(item(1, title="&b;"), item(2)).split("?>", 1)[1]
 ).encode()
 BIG = b"<rss>" + b"<!-- padding -->" * (20 * 1024 * 1024 // 16) + b"</rss>"
@@ -43,14 +45,26 @@ CASES = {
     "not found": (Reply(404), "error", 0, "HTTP 404"),
     "redirect loop": (Reply(302, b"", {"Location": "/feed"}), "error", 0, "too many redirects"),
     "wrong content type": (Reply(200, GOOD, {"Content-Type": "image/png"}), "ok", 2, "served as image/png"),
-    "html instead of xml": (Reply(200, b"<!doctype html><html><body><h1>Ministry</h1><p>News</p></body></html>",
-                                  {"Content-Type": "text/html"}), "parse_error", 0, "not a feed"),
+    "html instead of xml": (
+        Reply(200, b"<!doctype html><html><body><h1>Ministry</h1><p>News</p></body></html>", {"Content-Type": "text/html"}),
+        "parse_error",
+        0,
+        "not a feed",
+    ),
     "empty body": (Reply(200, b"", {"Content-Type": "application/rss+xml"}), "parse_error", 0, "not a feed"),
     "20 MB feed": (Reply(200, BIG), "error", 0, "too large"),
     "invalid utf-8": (Reply(200, rss(item(1), item(2, title="Bad \xff byte")).encode("latin-1")), "ok", 2, "CharacterEncodingOverride"),
     "windows-1252": (Reply(200, rss(item(1, title="Réunion \x93G7\x94"), item(2), encoding="windows-1252").encode("latin-1")), "ok", 2, None),
-    "shift_jis in header": (Reply(200, rss(item(1, title="人身取引対策の強化"), item(2)).replace(' encoding="utf-8"', "").encode("shift_jis"),
-                                  {"Content-Type": "text/xml; charset=Shift_JIS"}), "ok", 2, None),
+    "shift_jis in header": (
+        Reply(
+            200,
+            rss(item(1, title="人身取引対策の強化"), item(2)).replace(' encoding="utf-8"', "").encode("shift_jis"),
+            {"Content-Type": "text/xml; charset=Shift_JIS"},
+        ),
+        "ok",
+        2,
+        None,
+    ),
     "billion laughs": (Reply(200, LAUGHS), "ok", 2, "entity"),
     "malformed xml": (Reply(200, rss(item(1), item(2, title="unclosed <b>tag")).encode()), "ok", 2, "mismatched tag"),
     "no link, no date, 1970, 2099, script": (Reply(200, NO_LINK_NO_DATE), "ok", 5, "fetch time used"),
@@ -113,7 +127,7 @@ def test_conditional_get_then_304_stores_nothing(server, loaded_db):
     assert server.hits("/feed")[1].headers["If-None-Match"] == '"abc"'
     assert server.hits("/feed")[1].headers["If-Modified-Since"] == "Mon, 01 Jul 2024 10:00:00 GMT"
     logs, items, source = _rows(loaded_db)
-    assert [l.outcome for l in logs] == ["ok", "not_modified"] and logs[1].new_items == 0
+    assert [log.outcome for log in logs] == ["ok", "not_modified"] and logs[1].new_items == 0
     assert len(items) == 2 and source.etag == '"abc"' and source.error_count == 0
 
 

@@ -35,8 +35,7 @@ def test_registry_covers_every_member_and_validates():
 
 
 def test_feeds_add_then_list(cli, loaded_db):
-    ok = cli("feeds", "add", "https://www.example.org/feed.xml", "--id", "ca-extra", "--member", "canada",
-             "--publisher", "Extra", "--language", "en")
+    ok = cli("feeds", "add", "https://www.example.org/feed.xml", "--id", "ca-extra", "--member", "canada", "--publisher", "Extra", "--language", "en")
     assert ok.code == 0, ok.err
     with Session(db.engine_for(loaded_db)) as s:
         row = s.get(Source, "ca-extra")

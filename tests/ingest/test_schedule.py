@@ -78,7 +78,7 @@ def test_daily_digest(loaded_db, server, tmp_path):
     ingest_due(settings)
     path = write_digest(settings)
     text = path.read_text()
-    assert path.name == f"digest-{dt.datetime.now(dt.timezone.utc):%Y-%m-%d}.md"
+    assert path.name == f"digest-{dt.datetime.now(dt.UTC):%Y-%m-%d}.md"
     assert "72 new items" in text
     assert "| united-kingdom | 2 |" in text and "| any | 70 |" in text
     assert "| uk-test | Home Office | 2 |" in text
@@ -99,11 +99,27 @@ def test_two_scheduler_processes_never_run_the_same_job_at_once(server, tmp_path
         server.routes["/slow"] = Reply(200, rss(item(1), item(2)).encode(), delay=2.5)
         add_source(url, "slow", server.url("/slow"))
         db.dispose_engines()
-        far = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=12)).strftime("%H:%M")
-        env = {**os.environ, "TRIAGE_DATABASE_URL": url, "TRIAGE_SCHEDULE_POLL_SECONDS": "1", "TRIAGE_DIGEST_TIME": far,
-               "TRIAGE_LEASE_SECONDS": "30", "TRIAGE_FETCH_READ_TIMEOUT": "10", "COLUMNS": "200"}
-        procs = [subprocess.Popen([sys.executable, "-m", "triage", "schedule", "--exit-after", "7"], env=env, cwd=tmp_path,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        far = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=12)).strftime("%H:%M")
+        env = {
+            **os.environ,
+            "TRIAGE_DATABASE_URL": url,
+            "TRIAGE_SCHEDULE_POLL_SECONDS": "1",
+            "TRIAGE_DIGEST_TIME": far,
+            "TRIAGE_LEASE_SECONDS": "30",
+            "TRIAGE_FETCH_READ_TIMEOUT": "10",
+            "COLUMNS": "200",
+        }
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "triage", "schedule", "--exit-after", "7"],
+                env=env,
+                cwd=tmp_path,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
         logs = [p.communicate(timeout=60) for p in procs]
         assert all(p.returncode == 0 for p in procs), logs
         assert len(server.hits("/slow")) == 1, logs

@@ -14,7 +14,7 @@ from triage.catalogue.index import CatalogueIndex
 from triage.items import ItemDraft, store_item
 from triage.suggestions import Proposal, store_suggestion
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @dataclass
@@ -35,12 +35,30 @@ def world(loaded_db) -> World:
         lea = create_user(s, "lea", "lead", "password-lea")
         ids = []
         for n, (member, dim, strength) in enumerate(
-            [("United Kingdom", "counter", "strong"), ("United Kingdom", "prevent", "strong"), ("Japan", "prevent", "weak"), ("Japan", "counter", "weak")]
+            [
+                ("United Kingdom", "counter", "strong"),
+                ("United Kingdom", "prevent", "strong"),
+                ("Japan", "prevent", "weak"),
+                ("Japan", "counter", "weak"),
+            ]
         ):
-            item, _ = store_item(s, ItemDraft(title=f"Item {n}", text=f"On {n + 1} July 2024 the government acted number {n}.",
-                                              published_at=dt.datetime(2024, 7, n + 1, tzinfo=UTC)), index.period)
-            sug, _ = store_suggestion(s, index, item, Proposal(member, 19, dim, strength, quote=f"acted number {n}",
-                                                               action_date=dt.date(2024, 7, n + 1)), agent="rules:test", agent_kind="rules")
+            item, _ = store_item(
+                s,
+                ItemDraft(
+                    title=f"Item {n}",
+                    text=f"On {n + 1} July 2024 the government acted number {n}.",
+                    published_at=dt.datetime(2024, 7, n + 1, tzinfo=UTC),
+                ),
+                index.period,
+            )
+            sug, _ = store_suggestion(
+                s,
+                index,
+                item,
+                Proposal(member, 19, dim, strength, quote=f"acted number {n}", action_date=dt.date(2024, 7, n + 1)),
+                agent="rules:test",
+                agent_kind="rules",
+            )
             ids.append(sug.id)
         return World(loaded_db, ana.id, bob.id, lea.id, ids)
 

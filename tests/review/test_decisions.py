@@ -54,8 +54,15 @@ def test_edit_then_accept_moves_the_evidence(session, world):
     decide(session, index, suggestion_id=world.suggestions[0], user=ana, action="accept", version=1)
     session.commit()
     assert _score(session, index, "United Kingdom").suggested == 0
-    d = decide(session, index, suggestion_id=world.suggestions[0], user=ana, action="edit", version=2,
-               edit=Edit(member="France", dimension="dismantle", action_date=dt.date(2024, 7, 9)))
+    d = decide(
+        session,
+        index,
+        suggestion_id=world.suggestions[0],
+        user=ana,
+        action="edit",
+        version=2,
+        edit=Edit(member="France", dimension="dismantle", action_date=dt.date(2024, 7, 9)),
+    )
     session.commit()
     assert d.action == "edit"
     assert d.before["member"] == "United Kingdom" and d.after["member"] == "France" and d.after["dimension"] == "dismantle"

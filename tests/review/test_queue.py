@@ -21,7 +21,7 @@ from triage.review.manual import ManualEvidence, add_evidence
 from triage.review.story import load_story
 from triage.suggestions import Proposal, store_suggestion
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @pytest.fixture
@@ -31,10 +31,24 @@ def many(session, world):
     members = ["Canada", "France", "Germany", "Italy", "European Union"]
     for n in range(30):
         published = None if n % 7 == 0 else dt.datetime(2024, 8, 1 + n % 5, 10, tzinfo=UTC)
-        item, _ = store_item(session, ItemDraft(title=f"Many {n}", text=f"text {n} acted", published_at=published, language="en" if n % 2 else "fr"),
-                             index.period)
-        store_suggestion(session, index, item, Proposal(members[n % 5], 19, ["prevent", "counter"][n % 2], "weak", confidence=[0.5, 0.7, 0.9][n % 3],
-                                                        quote="acted" if n % 4 else "missing words"), agent="rules:test", agent_kind="rules")
+        item, _ = store_item(
+            session, ItemDraft(title=f"Many {n}", text=f"text {n} acted", published_at=published, language="en" if n % 2 else "fr"), index.period
+        )
+        store_suggestion(
+            session,
+            index,
+            item,
+            Proposal(
+                members[n % 5],
+                19,
+                ["prevent", "counter"][n % 2],
+                "weak",
+                confidence=[0.5, 0.7, 0.9][n % 3],
+                quote="acted" if n % 4 else "missing words",
+            ),
+            agent="rules:test",
+            agent_kind="rules",
+        )
     session.commit()
     return index
 
@@ -95,8 +109,16 @@ def test_filters_and_counts(session, many):
     f = q.parse_filter({"date_from": "2024-08-02", "date_to": "2024-08-03"}, index)
     rows = q.page(session, index, f, None, limit=100).rows
     assert rows and all(dt.date(2024, 8, 2) <= r.published_at.date() <= dt.date(2024, 8, 3) for r in rows)
-    for bad in ({"commitment": "99"}, {"member": "Atlantis"}, {"dimension": "nope"}, {"status": "maybe"}, {"conf_min": "0.9", "conf_max": "0.1"},
-                {"date_from": "2024-09-01", "date_to": "2024-08-01"}, {"flagged": "perhaps"}, {"sort": "title"}):
+    for bad in (
+        {"commitment": "99"},
+        {"member": "Atlantis"},
+        {"dimension": "nope"},
+        {"status": "maybe"},
+        {"conf_min": "0.9", "conf_max": "0.1"},
+        {"date_from": "2024-09-01", "date_to": "2024-08-01"},
+        {"flagged": "perhaps"},
+        {"sort": "title"},
+    ):
         with pytest.raises(InputError):
             q.parse_filter(bad, index)
 
@@ -159,17 +181,41 @@ def test_assignments_scope_the_queue(session, world, many):
 def test_manual_evidence_goes_through_the_same_checks(session, world):
     index = CatalogueIndex.load(session)
     ana = session.get(User, world.analyst)
-    evidence = ManualEvidence(url="https://www.gov.uk/news/1", title="Smugglers jailed", publisher="Home Office", published=dt.date(2024, 8, 1),
-                              text="Four smugglers were jailed today.", member="united-kingdom", commitment=19, dimension="dismantle",
-                              strength="strong", quote="smugglers were jailed", action_date=dt.date(2024, 8, 1))
+    evidence = ManualEvidence(
+        url="https://www.gov.uk/news/1",
+        title="Smugglers jailed",
+        publisher="Home Office",
+        published=dt.date(2024, 8, 1),
+        text="Four smugglers were jailed today.",
+        member="united-kingdom",
+        commitment=19,
+        dimension="dismantle",
+        strength="strong",
+        quote="smugglers were jailed",
+        action_date=dt.date(2024, 8, 1),
+    )
     item, sug = add_evidence(session, index, ana, evidence)
     assert item.origin == "manual" and item.created_by_id == ana.id and item.status == "classified"
     assert sug.agent == "analyst:ana" and sug.quote_verified and sug.status == "pending"
     again_item, again = add_evidence(session, index, ana, evidence)
     assert (again_item.id, again.id) == (item.id, sug.id)  # the same story is stored once
     with pytest.raises(InputError) as err:
-        add_evidence(session, index, ana, ManualEvidence(url="ftp://x", title="", publisher="p", published=dt.date(2024, 8, 1), text="t",
-                                                         member="Narnia", commitment=19, dimension="deter", strength="huge"))
+        add_evidence(
+            session,
+            index,
+            ana,
+            ManualEvidence(
+                url="ftp://x",
+                title="",
+                publisher="p",
+                published=dt.date(2024, 8, 1),
+                text="t",
+                member="Narnia",
+                commitment=19,
+                dimension="deter",
+                strength="huge",
+            ),
+        )
     assert len(err.value.problems) == 5
 
 

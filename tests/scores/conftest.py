@@ -16,11 +16,17 @@ from triage.imports.evidence import import_evidence
 DATA = Path(__file__).resolve().parents[1] / "data"
 SAMPLES = Path(__file__).resolve().parents[2] / "commitments" / "samples"
 C19_EVIDENCE = SAMPLES / "2024-apulia-interim-c19-evidence.jsonl"
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 PUBLISHED_C19 = {
-    "canada": 0, "france": 0, "germany": 0, "italy": 0, "japan": 0,
-    "united-kingdom": 1, "united-states": 1, "european-union": 1,
+    "canada": 0,
+    "france": 0,
+    "germany": 0,
+    "italy": 0,
+    "japan": 0,
+    "united-kingdom": 1,
+    "united-states": 1,
+    "european-union": 1,
 }
 
 

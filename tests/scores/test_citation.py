@@ -9,13 +9,17 @@ import pytest
 
 from triage.export.citation import Source, citation, dated_paragraph, report_date
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def test_the_communique_footnote_of_the_methodology():
     source = Source(
-        "Apulia G7 Leaders' Communiqué", "G7 Information Centre", "Apulia", dt.date(2024, 6, 14),
-        dt.date(2024, 9, 7), "https://www.g7.utoronto.ca/summit/2024apulia/240614-apulia-communique.html",
+        "Apulia G7 Leaders' Communiqué",
+        "G7 Information Centre",
+        "Apulia",
+        dt.date(2024, 6, 14),
+        dt.date(2024, 9, 7),
+        "https://www.g7.utoronto.ca/summit/2024apulia/240614-apulia-communique.html",
     )
     assert citation(source) == (
         "Apulia G7 Leaders' Communiqué, G7 Information Centre (Apulia) 14 June 2024. Access Date: 7 September 2024. "
@@ -24,8 +28,14 @@ def test_the_communique_footnote_of_the_methodology():
 
 
 def test_no_date_prints_nd_and_a_title_keeps_its_question_mark():
-    source = Source("What is Trafficking in Persons?", "International Organization for Migration", "Grand-Saconnex", None,
-                    dt.date(2024, 9, 17), "https://indonesia.iom.int/what-trafficking-persons")
+    source = Source(
+        "What is Trafficking in Persons?",
+        "International Organization for Migration",
+        "Grand-Saconnex",
+        None,
+        dt.date(2024, 9, 17),
+        "https://indonesia.iom.int/what-trafficking-persons",
+    )
     assert citation(source) == (
         "What is Trafficking in Persons?, International Organization for Migration (Grand-Saconnex) n.d. "
         "Access Date: 17 September 2024. https://indonesia.iom.int/what-trafficking-persons"
@@ -35,10 +45,16 @@ def test_no_date_prints_nd_and_a_title_keeps_its_question_mark():
 @pytest.mark.parametrize(
     "source, expected",
     [
-        (Source("T", "P", None, dt.date(2024, 7, 1), dt.date(2024, 7, 2), "https://x.org/a"), "T, P 1 July 2024. Access Date: 2 July 2024. https://x.org/a"),
+        (
+            Source("T", "P", None, dt.date(2024, 7, 1), dt.date(2024, 7, 2), "https://x.org/a"),
+            "T, P 1 July 2024. Access Date: 2 July 2024. https://x.org/a",
+        ),
         (Source("T", None, "Rome", dt.date(2024, 7, 1), dt.date(2024, 7, 2), None), "T (Rome) 1 July 2024. Access Date: 2 July 2024."),
         (Source("T", "P", "C", None, None, None), "T, P (C) n.d."),
-        (Source("  Two\n lines ", " P ", " C ", dt.date(2024, 12, 9), dt.date(2025, 1, 3), " https://x.org "), "Two lines, P (C) 9 December 2024. Access Date: 3 January 2025. https://x.org"),
+        (
+            Source("  Two\n lines ", " P ", " C ", dt.date(2024, 12, 9), dt.date(2025, 1, 3), " https://x.org "),
+            "Two lines, P (C) 9 December 2024. Access Date: 3 January 2025. https://x.org",
+        ),
     ],
 )
 def test_missing_parts_drop_with_their_punctuation(source, expected):
@@ -49,7 +65,10 @@ def test_access_date_is_the_utc_day_of_the_fetch():
     # 23:30 in Toronto on 1 October is 2 October in UTC: Triage stores and prints UTC days.
     toronto = dt.timezone(dt.timedelta(hours=-4))
     fetched = dt.datetime(2024, 10, 1, 23, 30, tzinfo=toronto)
-    assert citation(Source("T", "P", "C", dt.datetime(2024, 9, 30, 12, tzinfo=UTC), fetched)) == "T, P (C) 30 September 2024. Access Date: 2 October 2024."
+    assert (
+        citation(Source("T", "P", "C", dt.datetime(2024, 9, 30, 12, tzinfo=UTC), fetched))
+        == "T, P (C) 30 September 2024. Access Date: 2 October 2024."
+    )
 
 
 def test_item_with_a_fallback_date_cites_nd():

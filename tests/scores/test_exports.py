@@ -20,15 +20,23 @@ from triage.scoring.accepted import evidence_rows
 from triage.scoring.final import set_final
 from triage.scoring.matrix import Timeline, load_matrix
 
-NAMES = {"canada": "Canada", "france": "France", "germany": "Germany", "italy": "Italy", "japan": "Japan",
-         "united-kingdom": "United Kingdom", "united-states": "United States", "european-union": "European Union"}
+NAMES = {
+    "canada": "Canada",
+    "france": "France",
+    "germany": "Germany",
+    "italy": "Italy",
+    "japan": "Japan",
+    "united-kingdom": "United Kingdom",
+    "united-states": "United States",
+    "european-union": "European Union",
+}
 
 
 def _matrix_with_a_final(url):
     with db.session_scope(url) as s:
         index = CatalogueIndex.load(s)
         lea = s.exec(select(User).where(User.username == "lea")).one()
-        set_final(s, index, commitment=19, member="Japan", score=-1, user=lea, justification="=HYPERLINK(\"x\") statements only")
+        set_final(s, index, commitment=19, member="Japan", score=-1, user=lea, justification='=HYPERLINK("x") statements only')
     with db.session_scope(url) as s:
         return load_matrix(s, CatalogueIndex.load(s))
 
@@ -49,7 +57,7 @@ def test_scores_csv_and_json(imported):
     assert data["averages"]["suggested"]["by_commitment"]["19"]["printed"] == "+0.38"
     assert data["averages"]["final"]["by_commitment"]["19"]["printed"] == "-1.00"
     j = next(r for r in data["scores"] if r["commitment"] == 19 and r["member"] == "Japan")
-    assert j["justification"] == "=HYPERLINK(\"x\") statements only" and j["final"] == -1
+    assert j["justification"] == '=HYPERLINK("x") statements only' and j["final"] == -1
 
 
 def test_scores_xlsx_opens_with_its_contents(imported):
@@ -62,7 +70,7 @@ def test_scores_xlsx_opens_with_its_contents(imported):
     assert len(rows) == 160
     japan = next(r for r in rows if r["commitment"] == 19 and r["member"] == "Japan")
     assert (japan["score"], japan["suggested"], japan["final"]) == (-1, 0, -1)
-    assert japan["justification"] == "=HYPERLINK(\"x\") statements only"
+    assert japan["justification"] == '=HYPERLINK("x") statements only'
     cell = ws.cell(row=rows.index(japan) + 2, column=header.index("justification") + 1)
     assert cell.data_type == "s"  # text, not a formula
     summary = wb["Summary"]
@@ -82,10 +90,14 @@ def test_evidence_exports(imported, cli):
     canada = [r for r in parsed if r["member"] == "Canada"]
     laws = next(r for r in canada if "laws-lois" in r["url"])
     assert laws["source_date"] == "" and laws["accessed"] == "2024-10-03" and laws["decided_by"] == "ana"
-    assert laws["citation"].endswith("Justice Laws Website (Ottawa) n.d. Access Date: 3 October 2024. https://laws-lois.justice.gc.ca/eng/acts/c-46/page-43.html")
+    assert laws["citation"].endswith(
+        "Justice Laws Website (Ottawa) n.d. Access Date: 3 October 2024. https://laws-lois.justice.gc.ca/eng/acts/c-46/page-43.html"
+    )
     data = json.loads(evidence_json(rows))["evidence"]
     assert {(d["member"], d["dimension"], d["strength"]) for d in data if d["member"] == "Japan"} == {
-        ("Japan", "prevent", "weak"), ("Japan", "counter", "weak")}
+        ("Japan", "prevent", "weak"),
+        ("Japan", "counter", "weak"),
+    }
     out = cli("export", "evidence", "--format", "json", "--commitment", "19")
     assert out.code == 0 and len(json.loads(out.out)["evidence"]) == 44
     assert cli("export", "evidence", "--commitment", "5", "--format", "csv").out.count("\n") == 1  # header only
@@ -105,8 +117,7 @@ def test_cli_score_exports(imported, cli, tmp_path):
 
 def test_plot_is_a_pure_function_of_the_timeline():
     start, end = dt.date(2024, 6, 15), dt.date(2024, 12, 20)
-    timeline = Timeline(start, end, [("a", "A & <Co>"), ("b", "Bee")],
-                        {"a": [dt.date(2024, 7, 1), dt.date(2024, 7, 1), dt.date(2024, 9, 3)]}, {}, {})
+    timeline = Timeline(start, end, [("a", "A & <Co>"), ("b", "Bee")], {"a": [dt.date(2024, 7, 1), dt.date(2024, 7, 1), dt.date(2024, 9, 3)]}, {}, {})
     assert timeline.cumulative("a") == [(start, 0), (dt.date(2024, 7, 1), 2), (dt.date(2024, 9, 3), 3)]
     svg = evidence_plot(timeline, "svg")
     assert svg == evidence_plot(timeline, "svg")  # deterministic

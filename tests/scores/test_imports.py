@@ -32,10 +32,18 @@ def _run(url, path, user="ana"):
 
 def _line(**over) -> dict:
     base = {
-        "member": "Canada", "commitment": 19, "dimensions": ["prevent"], "strength": "strong", "action_date": "2024-07-02",
-        "text": "On 2 July 2024, Canada funded a campaign on the risks of smuggling.", "source_title": "Campaign launched",
-        "source_publisher": "Government of Canada", "source_city": "Ottawa", "source_date": "2024-07-02",
-        "url": "https://www.canada.ca/en/news/campaign.html", "accessed": "2024-07-20",
+        "member": "Canada",
+        "commitment": 19,
+        "dimensions": ["prevent"],
+        "strength": "strong",
+        "action_date": "2024-07-02",
+        "text": "On 2 July 2024, Canada funded a campaign on the risks of smuggling.",
+        "source_title": "Campaign launched",
+        "source_publisher": "Government of Canada",
+        "source_city": "Ottawa",
+        "source_date": "2024-07-02",
+        "url": "https://www.canada.ca/en/news/campaign.html",
+        "accessed": "2024-07-20",
     }
     base.update(over)
     return {k: v for k, v in base.items() if v is not ...}
@@ -62,7 +70,7 @@ def test_import_records_items_suggestions_and_accepted_decisions(imported):
         assert len(items) == 23  # two pages are cited for two members each
         assert {i.origin for i in items} == {"import"} and {i.status for i in items} == {"classified"}
         laws = next(i for i in items if "laws-lois" in i.url)
-        assert laws.published_at is None and laws.fetched_at == dt.datetime(2024, 10, 3, tzinfo=dt.timezone.utc)
+        assert laws.published_at is None and laws.fetched_at == dt.datetime(2024, 10, 3, tzinfo=dt.UTC)
         assert laws.text.startswith("Canada amended")
         # Suggested scores are right at once.
         scores = {index.member_by_id(r.member_id).key: r.suggested for r in s.exec(select(Score))}
@@ -95,11 +103,11 @@ def test_a_rejected_import_is_not_accepted_again(imported):
 
 
 def test_missing_access_date_is_the_import_time(people, tmp_path):
-    start = dt.datetime.now(dt.timezone.utc)
+    start = dt.datetime.now(dt.UTC)
     _run(people, _write(tmp_path, [_line(accessed=...)]))
     with db.session_scope(people) as s:
         item = s.exec(select(Item)).one()
-    assert start - dt.timedelta(seconds=1) <= item.fetched_at <= dt.datetime.now(dt.timezone.utc)
+    assert start - dt.timedelta(seconds=1) <= item.fetched_at <= dt.datetime.now(dt.UTC)
 
 
 @pytest.mark.parametrize(
@@ -113,8 +121,10 @@ def test_missing_access_date_is_the_import_time(people, tmp_path):
         ([_line(), _line(dimensions=["counter"])], [":2: duplicate of line 1"]),
         ([_line(), "{not json"], [":2: malformed JSON"]),
         ([_line(), _line(url="https://x.org/b", text="b", colour="red")], [":2: colour: unknown field"]),
-        ([_line(member="Narnia"), _line(url="https://x.org/c", text="c"), _line(commitment=3, url="https://x.org/d", text="d")],
-         [":1: unknown member", ":3: commitment 3 has no dimension 'prevent'"]),
+        (
+            [_line(member="Narnia"), _line(url="https://x.org/c", text="c"), _line(commitment=3, url="https://x.org/d", text="d")],
+            [":1: unknown member", ":3: commitment 3 has no dimension 'prevent'"],
+        ),
     ],
 )
 def test_bad_files_are_refused_whole_with_line_numbers(people, tmp_path, lines, expected):
@@ -149,9 +159,19 @@ def test_cli_refusal_exit_code_and_nothing_written(people, cli, tmp_path):
 
 def test_score_import_sets_final_scores_and_is_idempotent(people, tmp_path, cli):
     path = tmp_path / "c19.csv"
-    rows = ["commitment,member,score"] + [f"19,{m},{'+1' if v == 1 else v}" for m, v in
-                                          [("Canada", 0), ("France", 0), ("Germany", 0), ("Italy", 0), ("Japan", 0),
-                                           ("United Kingdom", 1), ("United States", 1), ("European Union", 1)]]
+    rows = ["commitment,member,score"] + [
+        f"19,{m},{'+1' if v == 1 else v}"
+        for m, v in [
+            ("Canada", 0),
+            ("France", 0),
+            ("Germany", 0),
+            ("Italy", 0),
+            ("Japan", 0),
+            ("United Kingdom", 1),
+            ("United States", 1),
+            ("European Union", 1),
+        ]
+    ]
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     result = cli("scores", "import", path)
     assert result.code == 0, result.err
@@ -183,9 +203,8 @@ def test_bad_score_tables_are_refused_whole(people, tmp_path, body, expected):
     path = tmp_path / "scores.csv"
     path.write_text(body, encoding="utf-8")
     before = counts(people)
-    with pytest.raises(InputError) as err:
-        with db.session_scope(people) as s:
-            import_scores(s, CatalogueIndex.load(s), path)
+    with pytest.raises(InputError) as err, db.session_scope(people) as s:
+        import_scores(s, CatalogueIndex.load(s), path)
     messages = [str(p) for p in err.value.problems]
     for fragment in expected:
         assert any(fragment in m for m in messages), (fragment, messages)
@@ -195,9 +214,8 @@ def test_bad_score_tables_are_refused_whole(people, tmp_path, body, expected):
 def test_score_import_with_an_author(people, tmp_path):
     path = tmp_path / "s.csv"
     path.write_text("\ufeffCommitment,Member,Score,Notes\n19,Japan,0,printed\n", encoding="utf-8")
-    with db.session_scope(people) as s:
-        with pytest.raises(InputError, match="may not set final scores"):
-            import_scores(s, CatalogueIndex.load(s), path, "ana")
+    with db.session_scope(people) as s, pytest.raises(InputError, match="may not set final scores"):
+        import_scores(s, CatalogueIndex.load(s), path, "ana")
     with db.session_scope(people) as s:
         result = import_scores(s, CatalogueIndex.load(s), path, "lea")
         assert result.changed == 1

@@ -20,7 +20,7 @@ from triage.review.decisions import decide
 from triage.scoring.matrix import dashboard, load_matrix
 from triage.suggestions import Proposal, store_suggestion
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 MEMBERS = ["Canada", "France", "Germany", "Italy", "Japan", "United Kingdom", "United States", "European Union"]
 
 # Rows chosen to land on halves: 1/8 = 0.125 -> +0.13 (56.25% -> 56); -1/8 -> -0.13 (44%);
@@ -93,7 +93,13 @@ def test_full_table_averages_match_independent_arithmetic(people, tmp_path, cli)
     assert averages.printed(averages.overall) == printed(list(table.values()))
     # The halves, spelled out.
     assert [averages.printed(averages.commitment(n)) for n in range(1, 8)] == [
-        "+0.13 (56%)", "-0.13 (44%)", "+0.38 (69%)", "+0.25 (63%)", "-0.75 (13%)", "0.00 (50%)", "n/a",
+        "+0.13 (56%)",
+        "-0.13 (44%)",
+        "+0.38 (69%)",
+        "+0.25 (63%)",
+        "-0.75 (13%)",
+        "0.00 (50%)",
+        "n/a",
     ]
     # The CLI prints the same figures.
     out = cli("scores", "show").out
@@ -109,11 +115,17 @@ def test_commitment_19_row_from_the_analysts_conclusions(people):
         index = CatalogueIndex.load(s)
         ana = s.exec(select(User).where(User.username == "ana")).one()
         for n, line in enumerate(lines):
-            item, _ = store_item(s, ItemDraft(title=f"Evidence {n}", text=f"Action number {n}.",
-                                              published_at=dt.datetime(2024, 7, 1, tzinfo=UTC)), index.period)
-            sug, _ = store_suggestion(s, index, item, Proposal(line["member"], 19, line["dimension"], line["strength"],
-                                                               quote=f"Action number {n}.", action_date=dt.date(2024, 7, 1)),
-                                      agent="rules:test", agent_kind="rules")
+            item, _ = store_item(
+                s, ItemDraft(title=f"Evidence {n}", text=f"Action number {n}.", published_at=dt.datetime(2024, 7, 1, tzinfo=UTC)), index.period
+            )
+            sug, _ = store_suggestion(
+                s,
+                index,
+                item,
+                Proposal(line["member"], 19, line["dimension"], line["strength"], quote=f"Action number {n}.", action_date=dt.date(2024, 7, 1)),
+                agent="rules:test",
+                agent_kind="rules",
+            )
             decide(s, index, suggestion_id=sug.id, user=ana, action="accept", version=sug.version)
     with db.session_scope(people) as s:
         board = dashboard(s)
@@ -129,10 +141,12 @@ def test_dashboard_data(imported):
     with db.session_scope(imported) as s:
         index = CatalogueIndex.load(s)
         # One suggestion waits for review.
-        item, _ = store_item(s, ItemDraft(title="Pending", text="Italy seized boats used by smugglers.",
-                                          published_at=dt.datetime(2024, 9, 1, tzinfo=UTC)), index.period)
-        store_suggestion(s, index, item, Proposal("Italy", 19, "disrupt", "strong", quote="seized boats"),
-                         agent="rules:test", agent_kind="rules")
+        item, _ = store_item(
+            s,
+            ItemDraft(title="Pending", text="Italy seized boats used by smugglers.", published_at=dt.datetime(2024, 9, 1, tzinfo=UTC)),
+            index.period,
+        )
+        store_suggestion(s, index, item, Proposal("Italy", 19, "disrupt", "strong", quote="seized boats"), agent="rules:test", agent_kind="rules")
     with db.session_scope(imported) as s:
         board = dashboard(s)
     m = board.matrix

@@ -31,7 +31,7 @@ def test_init_scores_every_pair_and_a_reload_applies_a_changed_rule(db_url, cli,
     old = "          - score: 1\n            when:\n              - {strong: all, contradictory: false}\n          - score: 0\n            when:\n              - {strong: 1..3, contradictory: false}"
     assert old in text
     changed = tmp_path / "revised.yaml"
-    changed.write_text(text.replace(old, old.replace("strong: all", "strong: \">=3\"").replace("strong: 1..3", "strong: 1..2")), encoding="utf-8")
+    changed.write_text(text.replace(old, old.replace("strong: all", 'strong: ">=3"').replace("strong: 1..3", "strong: 1..2")), encoding="utf-8")
     monkeypatch.setenv("TRIAGE_CATALOGUE", str(changed))
     assert cli("init").code == 0
     revised = dict(PUBLISHED_C19, france=1, germany=1, italy=1)

@@ -7,13 +7,13 @@ import json
 import re
 
 from docx import Document
+from sqlmodel import select
 
 from tests.scores.conftest import C19_EVIDENCE, PUBLISHED_C19
 from triage.catalogue.index import CatalogueIndex
 from triage.export.report import build_report, build_section, commitment_report, report_docx, report_markdown, section_markdown
-from triage.scoring.final import set_final
 from triage.models import User
-from sqlmodel import select
+from triage.scoring.final import set_final
 
 MEMBERS = ["Canada", "France", "Germany", "Italy", "Japan", "United Kingdom", "United States", "European Union"]
 CANADA_NOTE_1 = (
@@ -79,7 +79,7 @@ def test_dates_are_not_doubled_and_undated_text_gets_its_date(imported, session_
     )
 
 
-MONTHS = "January February March April May June July August September October November December".split()
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 
 
 def _day(text: str | None) -> str:
@@ -104,8 +104,7 @@ def expected_footnotes() -> list[str]:
             city = f" ({src['source_city']})" if src.get("source_city") else ""
             published = _day(src["source_date"])
             published += "" if published.endswith(".") else "."
-            notes.append(f"{src['source_title']}, {src['source_publisher']}{city} {published} "
-                         f"Access Date: {_day(src['accessed'])}. {src['url']}")
+            notes.append(f"{src['source_title']}, {src['source_publisher']}{city} {published} Access Date: {_day(src['accessed'])}. {src['url']}")
     return notes
 
 
@@ -133,7 +132,9 @@ def test_score_lines_and_conclusions(imported, session_for):
     _, section = _section(session)
     japan = next(m for m in section.members if m.name == "Japan")
     assert japan.score_line == "Japan has not complied with its commitment."
-    assert japan.conclusion.endswith("Thus, Japan receives a score of -1. (Triage suggested 0; the final score was set because: Only restatements of the commitment.)")
+    assert japan.conclusion.endswith(
+        "Thus, Japan receives a score of -1. (Triage suggested 0; the final score was set because: Only restatements of the commitment.)"
+    )
     assert section.average == "+0.25 (63%)"  # (0*4 - 1 + 3) / 8 = 0.25; 62.5% rounds half up
 
 
@@ -166,7 +167,7 @@ def test_docx_section_opens_and_says_the_same(imported, session_for):
     # Paragraph text then its superscript footnote number.
     para = next(p for p in doc.paragraphs if p.text.startswith("On 18 September 2024, Canada amended"))
     assert para.runs[-1].text == "1" and para.runs[-1].font.superscript
-    notes = text[text.index("Notes") + 1:]
+    notes = text[text.index("Notes") + 1 :]
     assert len(notes) == 25 and notes[0] == f"1 {CANADA_NOTE_1}"
 
 

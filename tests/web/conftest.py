@@ -18,7 +18,7 @@ from triage.models import Sighting, Source
 from triage.suggestions import Proposal, store_suggestion
 from triage.web import create_app
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 PASSWORDS = {"ana": "password-ana", "bob": "password-bob", "lea": "password-lea", "adam": "password-adam"}
 XSS_TITLE = '<script>alert("title")</script><img src=x onerror=alert(1)> Minister acts'
 XSS_TEXT = (
@@ -67,24 +67,59 @@ def seed(url: str) -> Seeded:
             published = dt.datetime(2024, 7, day, 9, tzinfo=UTC) if day else None
             item, _ = store_item(
                 s,
-                ItemDraft(title=f"{member} item {n}", text=f"On July {n + 1} the government acted number {n}.", url=f"https://gov.example/{n}",
-                          publisher=f"Publisher {n}", language=lang, published_at=published),
+                ItemDraft(
+                    title=f"{member} item {n}",
+                    text=f"On July {n + 1} the government acted number {n}.",
+                    url=f"https://gov.example/{n}",
+                    publisher=f"Publisher {n}",
+                    language=lang,
+                    published_at=published,
+                ),
                 index.period,
             )
             quote = f"acted number {n}" if verified else "words that are not in the text"
-            sug, _ = store_suggestion(s, index, item, Proposal(member, 19, dim, strength, confidence=conf, quote=quote,
-                                                               action_date=dt.date(2024, 7, n + 1)), agent="rules:test", agent_kind="rules")
+            sug, _ = store_suggestion(
+                s,
+                index,
+                item,
+                Proposal(member, 19, dim, strength, confidence=conf, quote=quote, action_date=dt.date(2024, 7, n + 1)),
+                agent="rules:test",
+                agent_kind="rules",
+            )
             ids.append(sug.id)
             items.append(item.id)
             if lang == "ja":
                 s.add(Sighting(item_id=item.id, source_id="jp-mofa", entry_key=f"e{n}"))
-        xss, _ = store_item(s, ItemDraft(title=XSS_TITLE, text=XSS_TEXT, url=XSS_URL, publisher='<b onmouseover="alert(5)">Evil</b>',
-                                         language="en", published_at=dt.datetime(2024, 7, 20, tzinfo=UTC)), index.period)
+        xss, _ = store_item(
+            s,
+            ItemDraft(
+                title=XSS_TITLE,
+                text=XSS_TEXT,
+                url=XSS_URL,
+                publisher='<b onmouseover="alert(5)">Evil</b>',
+                language="en",
+                published_at=dt.datetime(2024, 7, 20, tzinfo=UTC),
+            ),
+            index.period,
+        )
         xss.gist_en = '<script>alert("gist")</script> gist'
         s.add(xss)
-        xsug, _ = store_suggestion(s, index, xss, Proposal("France", 19, "disrupt", "strong", confidence=0.99,
-                                                          quote="seized boats of a smuggling network", rationale='<script>alert("why")</script>'),
-                                   agent="llm:test", agent_kind="llm")
+        xsug, _ = store_suggestion(
+            s,
+            index,
+            xss,
+            Proposal(
+                "France",
+                19,
+                "disrupt",
+                "strong",
+                confidence=0.99,
+                quote="seized boats of a smuggling network",
+                rationale='<script>alert("why")</script>',
+            ),
+            agent="llm:test",
+            agent_kind="llm",
+        )
         return Seeded(url, users, ids, items, xss.id, xsug.id)
 
 
@@ -115,8 +150,9 @@ def csrf_of(html: str) -> str:
 def login(client: TestClient, username: str, password: str | None = None):
     page = client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    return client.post("/login", data={"username": username, "password": password or PASSWORDS[username], "csrf_token": token},
-                       follow_redirects=False)
+    return client.post(
+        "/login", data={"username": username, "password": password or PASSWORDS[username], "csrf_token": token}, follow_redirects=False
+    )
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import re
 import pytest
 from sqlmodel import Session, func, select
 
+from tests.web.conftest import login
 from triage import db
 from triage.models import Assignment, Decision, Item, User, WebSession
 from triage.web.auth import COOKIE, token_digest
-from tests.web.conftest import login
 
 PUBLIC = {("GET", "/login"), ("POST", "/login")}  # the only routes reachable without a session
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -44,10 +44,23 @@ def endpoints(app) -> list[tuple[str, str]]:
 def test_the_enumeration_sees_the_routes(app):
     found = endpoints(app)
     # A sanity floor, so the checks below cannot pass by enumerating nothing.
-    for expected in [("GET", "/queue"), ("GET", "/review/1"), ("POST", "/suggestions/1/decide"), ("POST", "/undo"),
-                     ("POST", "/bulk-reject"), ("POST", "/assignments"), ("POST", "/admin/users"), ("GET", "/api/queue"),
-                     ("GET", "/scores"), ("GET", "/scores/plot.svg"), ("GET", "/scores/1/1"), ("POST", "/scores/1/1"),
-                     ("GET", "/scores/export/scores.1"), ("GET", "/scores/export/evidence.1"), ("GET", "/scores/export/report.1")]:
+    for expected in [
+        ("GET", "/queue"),
+        ("GET", "/review/1"),
+        ("POST", "/suggestions/1/decide"),
+        ("POST", "/undo"),
+        ("POST", "/bulk-reject"),
+        ("POST", "/assignments"),
+        ("POST", "/admin/users"),
+        ("GET", "/api/queue"),
+        ("GET", "/scores"),
+        ("GET", "/scores/plot.svg"),
+        ("GET", "/scores/1/1"),
+        ("POST", "/scores/1/1"),
+        ("GET", "/scores/export/scores.1"),
+        ("GET", "/scores/export/evidence.1"),
+        ("GET", "/scores/export/report.1"),
+    ]:
         assert expected in found
     assert len(found) >= 20
 
@@ -87,8 +100,17 @@ def test_every_state_change_without_the_csrf_token_is_refused(app, as_user, seed
     for method, path in endpoints(app):
         if method not in UNSAFE or (method, path) in PUBLIC:
             continue
-        data = {"action": "accept", "version": "1", "reason": "not_relevant", "sel": f"{seeded.suggestions[0]}:1",
-                "user": str(seeded.users["bob"]), "commitment": "19", "username": "mallory", "role": "admin", "active": "no"}
+        data = {
+            "action": "accept",
+            "version": "1",
+            "reason": "not_relevant",
+            "sel": f"{seeded.suggestions[0]}:1",
+            "user": str(seeded.users["bob"]),
+            "commitment": "19",
+            "username": "mallory",
+            "role": "admin",
+            "active": "no",
+        }
         missing = admin.request(method, path, data=data, headers={"accept": "text/html"}, follow_redirects=False)
         assert missing.status_code == 403, (method, path, missing.status_code)
         assert "CSRF" in missing.text
@@ -100,11 +122,15 @@ def test_every_state_change_without_the_csrf_token_is_refused(app, as_user, seed
     assert checked >= 9
     assert {m: _count(seeded.url, m) for m in before} == before  # nothing happened
     # The same request with the token is not refused for CSRF (a control: the 403s above were the token).
-    ok = admin.post(f"/suggestions/{seeded.suggestions[0]}/decide", data={"action": "accept", "version": "1", "csrf_token": admin.csrf},
-                    follow_redirects=False)
+    ok = admin.post(
+        f"/suggestions/{seeded.suggestions[0]}/decide", data={"action": "accept", "version": "1", "csrf_token": admin.csrf}, follow_redirects=False
+    )
     assert ok.status_code == 303
-    ok = admin.post(f"/suggestions/{seeded.suggestions[1]}/decide", data={"action": "accept", "version": "1"},
-                    headers={"x-csrf-token": admin.csrf, "accept": "application/json"})
+    ok = admin.post(
+        f"/suggestions/{seeded.suggestions[1]}/decide",
+        data={"action": "accept", "version": "1"},
+        headers={"x-csrf-token": admin.csrf, "accept": "application/json"},
+    )
     assert ok.status_code == 200 and ok.json()["status"] == "accepted"
 
 

@@ -16,21 +16,28 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from triage import db
-from triage.catalogue import load_catalogue
-from triage.catalogue.store import sync_catalogue
-from triage.config import Settings
-from triage.catalogue.index import CatalogueIndex
-from triage.imports.evidence import import_evidence
-from triage.models import Decision, ScoreChange, Suggestion
 from tests.conftest import CATALOGUE, ROOT
 from tests.scores.conftest import C19_EVIDENCE
 from tests.web.conftest import PASSWORDS, XSS_URL, seed
+from triage import db
+from triage.catalogue import load_catalogue
+from triage.catalogue.index import CatalogueIndex
+from triage.catalogue.store import sync_catalogue
+from triage.config import Settings
+from triage.imports.evidence import import_evidence
+from triage.models import Decision, ScoreChange, Suggestion
 
 CHROMIUM = os.environ.get("TRIAGE_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--no-first-run", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 if not (Path(CHROMIUM).exists() and os.access(CHROMIUM, os.X_OK)):
     pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (./scripts/test installs it)", allow_module_level=True)

@@ -24,9 +24,19 @@ def test_templates_never_mark_content_safe_and_have_no_inline_script():
 
 @pytest.mark.parametrize(
     "url,ok",
-    [("https://www.gov.uk/a", True), ("http://example.org/x?y=1", True), ("javascript:alert(1)", False), ("JavaScript:alert(1)", False),
-     (" javascript:alert(1)", False), ("data:text/html,<script>", False), ("vbscript:x", False), ("//evil.example/x", False),
-     ("https:///nohost", False), ("", False), (None, False)],
+    [
+        ("https://www.gov.uk/a", True),
+        ("http://example.org/x?y=1", True),
+        ("javascript:alert(1)", False),
+        ("JavaScript:alert(1)", False),
+        (" javascript:alert(1)", False),
+        ("data:text/html,<script>", False),
+        ("vbscript:x", False),
+        ("//evil.example/x", False),
+        ("https:///nohost", False),
+        ("", False),
+        (None, False),
+    ],
 )
 def test_only_http_addresses_are_links(url, ok):
     assert (safe_url(url) is not None) is ok
@@ -53,11 +63,19 @@ def test_demo_login_is_fresh_each_time(migrated_db):
 
 
 def test_serve_command(cli, migrated_db, monkeypatch):
+    import os
+
+    from triage.server import APP
+
     calls = []
-    monkeypatch.setattr("triage.web.serve", lambda settings, host, port: calls.append((settings.database_url, host, port)))
+    monkeypatch.setattr("uvicorn.run", lambda app, **kw: calls.append((app, kw["factory"], kw["host"], kw["port"])))
     result = cli("serve", "--port", "8765")
     assert result.code == 0, result.err
-    assert calls == [(migrated_db, "127.0.0.1", 8765)] and "http://127.0.0.1:8765/" in result.out
+    assert calls == [(APP, True, "127.0.0.1", 8765)] and "http://127.0.0.1:8765/" in result.out
+    # The factory uvicorn is given builds the app over the same database.
+    module, name = APP.split(":")
+    app = getattr(__import__(module, fromlist=[name]), name)()
+    assert str(app.state.engine.url) == migrated_db == os.environ["TRIAGE_DATABASE_URL"]
 
 
 def test_serve_refuses_an_uninitialised_database(cli):

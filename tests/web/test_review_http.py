@@ -7,9 +7,9 @@ import re
 
 from sqlmodel import Session, func, select
 
+from tests.web.conftest import XSS_URL
 from triage import db
 from triage.models import Assignment, Decision, Item, Suggestion
-from tests.web.conftest import XSS_URL
 
 
 def _decisions(url) -> list[Decision]:
@@ -35,7 +35,17 @@ def test_accept_reject_edit_note_and_next(as_user, seeded):
     assert f'data-next="/review/{s1}"' in ana.get(f"/review/{s0}?status=pending").text  # where the script goes next
     r = decide(ana, s1, action="reject", version="1", reason="border_enforcement_c18")
     assert r.json()["status"] == "rejected"
-    r = decide(ana, s2, action="edit", version="1", member="france", dimension="dismantle", strength="strong", action_date="2024-07-30", quote="acted number 2")
+    r = decide(
+        ana,
+        s2,
+        action="edit",
+        version="1",
+        member="france",
+        dimension="dismantle",
+        strength="strong",
+        action_date="2024-07-30",
+        quote="acted number 2",
+    )
     assert r.json()["action"] == "edit"
     r = decide(ana, s3, action="note", note="check the date with the ministry")
     assert r.json()["action"] == "note"
@@ -114,9 +124,13 @@ def test_bulk_reject_and_its_conflicts(as_user, seeded):
     assert "Rejected 2; 1 had changed" in ana.get(r.headers["location"]).text
     # A bad field refuses the whole request: nothing is half-applied.
     before = len(_decisions(seeded.url))
-    for data in ({"sel": [f"{s[3]}:1"], "reason": "nope"}, {"sel": [f"{s[3]}:1", "x"], "reason": "duplicate"},
-                 {"sel": [f"{s[3]}:1", "999999:1"], "reason": "duplicate"}, {"reason": "duplicate"},
-                 {"sel": [f"{s[3]}:1"], "reason": "other"}):
+    for data in (
+        {"sel": [f"{s[3]}:1"], "reason": "nope"},
+        {"sel": [f"{s[3]}:1", "x"], "reason": "duplicate"},
+        {"sel": [f"{s[3]}:1", "999999:1"], "reason": "duplicate"},
+        {"reason": "duplicate"},
+        {"sel": [f"{s[3]}:1"], "reason": "other"},
+    ):
         r = ana.post("/bulk-reject", data={"csrf_token": ana.csrf, **data}, headers={"accept": "application/json"})
         assert r.status_code in (400, 404), (data, r.status_code)
     assert len(_decisions(seeded.url)) == before
@@ -152,13 +166,19 @@ def test_queue_filters_counts_and_assignments(as_user, seeded):
     assert re.search(r'id="total">3 ', ana.get("/queue?language=en&date_from=2024-07-01&date_to=2024-07-08").text)
     assert re.search(r'id="total">2 ', ana.get("/queue?conf_min=0.85&conf_max=0.96").text)
     # the lead assigns ana to (19, Japan); her queue now defaults to it
-    r = lea.post("/assignments", data={"csrf_token": lea.csrf, "user": str(seeded.users["ana"]), "commitment": "19", "member": "japan"}, follow_redirects=False)
+    r = lea.post(
+        "/assignments", data={"csrf_token": lea.csrf, "user": str(seeded.users["ana"]), "commitment": "19", "member": "japan"}, follow_redirects=False
+    )
     assert r.status_code == 303
     page = ana.get("/queue")
     assert "Showing your assignments" in page.text and re.search(r'id="total">2 suggestions', page.text)
     assert re.search(r'id="total">9 ', ana.get("/queue?scope=all").text)
     # reassign everything of ana's to bob
-    r = lea.post("/assignments/reassign", data={"csrf_token": lea.csrf, "from_user": str(seeded.users["ana"]), "to_user": str(seeded.users["bob"])}, follow_redirects=False)
+    r = lea.post(
+        "/assignments/reassign",
+        data={"csrf_token": lea.csrf, "from_user": str(seeded.users["ana"]), "to_user": str(seeded.users["bob"])},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     with Session(db.engine_for(seeded.url)) as s:
         assert [a.user_id for a in s.exec(select(Assignment))] == [seeded.users["bob"]]
@@ -195,11 +215,22 @@ def test_feed_content_is_escaped_and_unsafe_links_are_text(as_user, seeded):
 
 def test_evidence_found_elsewhere_joins_the_queue(as_user, seeded):
     ana = as_user("ana")
-    form = {"csrf_token": ana.csrf, "url": "https://www.interior.gouv.fr/actualites/1", "title": "Démantèlement d'un réseau",
-            "publisher": "Ministère de l'Intérieur", "published": "2024-09-03", "language": "fr",
-            "text": "Les enquêteurs ont démantelé un réseau de passeurs.", "member": "france", "commitment": "19",
-            "dimension": "dismantle", "strength": "strong", "quote": "ont démantelé un réseau de passeurs", "action_date": "2024-09-02",
-            "rationale": "arrests"}
+    form = {
+        "csrf_token": ana.csrf,
+        "url": "https://www.interior.gouv.fr/actualites/1",
+        "title": "Démantèlement d'un réseau",
+        "publisher": "Ministère de l'Intérieur",
+        "published": "2024-09-03",
+        "language": "fr",
+        "text": "Les enquêteurs ont démantelé un réseau de passeurs.",
+        "member": "france",
+        "commitment": "19",
+        "dimension": "dismantle",
+        "strength": "strong",
+        "quote": "ont démantelé un réseau de passeurs",
+        "action_date": "2024-09-02",
+        "rationale": "arrests",
+    }
     r = ana.post("/evidence", data=form, follow_redirects=False)
     assert r.status_code == 303
     sid = int(re.search(r"/review/(\d+)", r.headers["location"]).group(1))
@@ -208,8 +239,12 @@ def test_evidence_found_elsewhere_joins_the_queue(as_user, seeded):
     assert decide(ana, sid, action="accept", version="1").json()["status"] == "accepted"
     with Session(db.engine_for(seeded.url)) as s:
         items = s.exec(select(func.count()).select_from(Item)).one()
-    for bad, message in (({"url": "javascript:alert(1)"}, "url:"), ({"published": "soon"}, "published:"),
-                         ({"dimension": "deter"}, "no dimension"), ({"title": " "}, "title: required")):
+    for bad, message in (
+        ({"url": "javascript:alert(1)"}, "url:"),
+        ({"published": "soon"}, "published:"),
+        ({"dimension": "deter"}, "no dimension"),
+        ({"title": " "}, "title: required"),
+    ):
         r = ana.post("/evidence", data={**form, "title": "Another", **bad})
         assert r.status_code == 400 and message in r.text, bad
     with Session(db.engine_for(seeded.url)) as s:
@@ -221,8 +256,9 @@ def test_admin_manages_users(as_user, seeded):
     r = adam.post("/admin/users", data={"csrf_token": adam.csrf, "username": "carla", "role": "analyst"})
     assert r.status_code == 200
     password = re.search(r'id="new-password">([^<]+)<', r.text).group(1)
-    from tests.web.conftest import login
     from fastapi.testclient import TestClient
+
+    from tests.web.conftest import login
 
     with TestClient(adam.app, base_url="https://testserver") as carla:
         assert login(carla, "carla", password).status_code == 303

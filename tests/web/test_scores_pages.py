@@ -40,7 +40,9 @@ def text_of(html: str) -> str:
 def matrix_row(html: str, number: int) -> dict[str, tuple[str, str]]:
     """member key -> (value, kind) of the cells in a commitment's row of the matrix."""
     row = re.search(rf'<tr id="c{number}".*?</tr>', html, re.S).group(0)
-    cells = re.findall(r'<td class="cell ([^"]*)" data-member="([^"]+)">.*?<span class="value">([^<]*)</span>\s*<span class="kind">(.*?)</span>\s*</a>', row, re.S)
+    cells = re.findall(
+        r'<td class="cell ([^"]*)" data-member="([^"]+)">.*?<span class="value">([^<]*)</span>\s*<span class="kind">(.*?)</span>\s*</a>', row, re.S
+    )
     return {key: (value, " ".join(text_of(kind).split())) for classes, key, value, kind in cells}
 
 
@@ -127,8 +129,11 @@ def test_a_lead_sets_a_final_score(c19, as_user):
     assert 'value="-1" checked' in refused.text  # the form keeps what the lead chose
     assert changes(c19.url) == []
     # With a justification it is saved, audited, and counts in the matrix.
-    saved = lea.post("/scores/19/japan", data={"csrf_token": lea.csrf, "seen": seen, "score": "-1",
-                                                "justification": "Only restatements of the commitment."}, follow_redirects=False)
+    saved = lea.post(
+        "/scores/19/japan",
+        data={"csrf_token": lea.csrf, "seen": seen, "score": "-1", "justification": "Only restatements of the commitment."},
+        follow_redirects=False,
+    )
     assert saved.status_code == 303 and saved.headers["location"] == "/scores/19/japan?notice=set"
     trail = changes(c19.url)
     assert [(c.old_final, c.new_final, c.justification, c.origin) for c in trail] == [(None, -1, "Only restatements of the commitment.", "lead")]
@@ -143,11 +148,15 @@ def test_a_lead_sets_a_final_score(c19, as_user):
     assert "+0.25 (63%)" in re.search(r'<tr id="c19".*?</tr>', board, re.S).group(0)  # (0*4 - 1 + 3) / 8
     # Agreeing with the suggestion needs no justification; "not assessed" leaves the averages.
     seen = seen_of(cell)
-    agree = lea.post("/scores/19/canada", data={"csrf_token": lea.csrf, "seen": seen_of(lea.get("/scores/19/canada").text), "score": "0"},
-                     follow_redirects=False)
+    agree = lea.post(
+        "/scores/19/canada", data={"csrf_token": lea.csrf, "seen": seen_of(lea.get("/scores/19/canada").text), "score": "0"}, follow_redirects=False
+    )
     assert agree.status_code == 303
-    na = lea.post("/scores/19/japan", data={"csrf_token": lea.csrf, "seen": seen, "score": "n/a", "justification": "Not assessed this cycle."},
-                  follow_redirects=False)
+    na = lea.post(
+        "/scores/19/japan",
+        data={"csrf_token": lea.csrf, "seen": seen, "score": "n/a", "justification": "Not assessed this cycle."},
+        follow_redirects=False,
+    )
     assert na.status_code == 303
     board = lea.get("/scores").text
     assert matrix_row(board, 19)["japan"] == ("–", "not assessed ≠ 0")
@@ -181,8 +190,11 @@ def test_an_analyst_may_not_set_a_final_score(c19, as_user, data):
 
 @pytest.mark.parametrize(
     "data,problem",
-    [({"score": "2", "justification": "x"}, "score +2 is outside -1..+1"), ({"score": "high", "justification": "x"}, "is not -1, 0 or +1"),
-     ({"justification": "x"}, "score: choose")],
+    [
+        ({"score": "2", "justification": "x"}, "score +2 is outside -1..+1"),
+        ({"score": "high", "justification": "x"}, "is not -1, 0 or +1"),
+        ({"justification": "x"}, "score: choose"),
+    ],
 )
 def test_a_bad_score_is_a_clear_400(c19, as_user, data, problem):
     lea = as_user("lea")
@@ -200,8 +212,11 @@ def test_a_cell_of_an_incomplete_commitment(c19, as_user):
     seen = seen_of(html)
     refused = lea.post("/scores/1/canada", data={"csrf_token": lea.csrf, "seen": seen, "score": "1"})
     assert refused.status_code == 400 and "give a justification" in text_of(refused.text)
-    ok = lea.post("/scores/1/canada", data={"csrf_token": lea.csrf, "seen": seen, "score": "1", "justification": "From the published table."},
-                  follow_redirects=False)
+    ok = lea.post(
+        "/scores/1/canada",
+        data={"csrf_token": lea.csrf, "seen": seen, "score": "1", "justification": "From the published table."},
+        follow_redirects=False,
+    )
     assert ok.status_code == 303
     row = matrix_row(lea.get("/scores").text, 1)
     assert row["canada"] == ("+1", "final ≠ none") and row["france"] == ("–", "no score")

@@ -93,7 +93,6 @@ def check_rule(cat: Catalogue, c: Commitment, rule: Rule, doc: YamlDoc, loc: lis
                 for dim in getattr(cond, field) or []:
                     if dim not in dims:
                         yield doc.problem(
-                            f"commitment {c.number}: unknown dimension {dim!r} in rule "
-                            f"(dimensions are {', '.join(dims)})",
+                            f"commitment {c.number}: unknown dimension {dim!r} in rule (dimensions are {', '.join(dims)})",
                             [*cloc, field],
                         )

@@ -111,9 +111,7 @@ def as_json(reviews: list[CommitmentReview]) -> list[dict]:
                 "missing": c.missing,
                 "rule": cov(r.rule) if r.rule else None,
                 "published": [cov(p) for p in r.published],
-                "disagreements": [
-                    {"case": d.case, "combinations": d.combinations, "scores": d.scores} for d in r.disagreements
-                ],
+                "disagreements": [{"case": d.case, "combinations": d.combinations, "scores": d.scores} for d in r.disagreements],
                 "resolution": r.resolution,
             }
         )

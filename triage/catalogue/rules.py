@@ -35,6 +35,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
+from triage.vocab import Strength
+
 Level = Literal["none", "weak", "strong"]
 RANK = {"none": 0, "weak": 1, "strong": 2}
 LEVELS: tuple[Level, ...] = ("none", "weak", "strong")
@@ -178,7 +180,7 @@ class EvidenceMark:
     """One piece of accepted evidence as the rule sees it."""
 
     dimension: str
-    strength: Literal["strong", "weak"]
+    strength: Strength | str  # "strong" or "weak"
     contradictory: bool = False
 
 
@@ -208,19 +210,12 @@ def condition_holds(cond: Condition, state: State) -> bool:
         return False
     if cond.strong_in and any(state.of(d) != "strong" for d in cond.strong_in):
         return False
-    if cond.acted_in and any(state.of(d) == "none" for d in cond.acted_in):
-        return False
-    return True
+    return not (cond.acted_in and any(state.of(d) == "none" for d in cond.acted_in))
 
 
 def matches(rule: Rule, state: State) -> list[tuple[int, int]]:
     """(level index, condition index) of every condition that holds."""
-    return [
-        (li, ci)
-        for li, level in enumerate(rule.levels)
-        for ci, cond in enumerate(level.when)
-        if condition_holds(cond, state)
-    ]
+    return [(li, ci) for li, level in enumerate(rule.levels) for ci, cond in enumerate(level.when) if condition_holds(cond, state)]
 
 
 def _join(words: Sequence[str], last: str = "and") -> str:

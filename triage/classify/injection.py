@@ -13,15 +13,24 @@ import re
 from triage.classify.text import fold
 
 _PATTERNS: list[tuple[str, str]] = [
-    ("ignore-instructions", r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:previous|prior|above|earlier|all|your|system)\b.{0,30}\b(?:instructions?|prompts?|rules?|directions?)\b"),
+    (
+        "ignore-instructions",
+        r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:previous|prior|above|earlier|all|your|system)\b.{0,30}\b(?:instructions?|prompts?|rules?|directions?)\b",
+    ),
     ("new-instructions", r"\b(?:new|updated|real|actual)\s+instructions?\s*:"),
     ("role-play", r"\byou\s+are\s+(?:now\s+)?(?:an?\s+)?(?:ai|assistant|language model|chatgpt|gpt|llm|classifier)\b"),
     ("address-model", r"\b(?:dear|attention|note to)\s+(?:ai|llm|language model|assistant|classifier|model|chatgpt)\b"),
     ("system-prompt", r"\bsystem\s*prompt\b|<\|im_start\|>|<\|system\|>|\[/?inst\]|###\s*(?:instruction|system)"),
-    ("score-demand", r"\b(?:score|rate|classify|mark|label)\b.{0,40}(?:\+1|full compliance|as strong|as evidence|strong evidence|relevant)\b.{0,20}\b(?:regardless|no matter|always|must)\b"),
+    (
+        "score-demand",
+        r"\b(?:score|rate|classify|mark|label)\b.{0,40}(?:\+1|full compliance|as strong|as evidence|strong evidence|relevant)\b.{0,20}\b(?:regardless|no matter|always|must)\b",
+    ),
     ("output-demand", r"\b(?:respond|reply|answer|output)\s+(?:only\s+)?with\b.{0,40}\b(?:json|suggestions|strong|\+1)"),
     ("fr", r"\bignore[rz]?\b.{0,30}\binstructions?\s+(?:precedentes|anterieures)|\btu\s+es\s+(?:maintenant\s+)?un(?:e)?\s+(?:ia|assistant)"),
-    ("de", r"\bignorier(?:e|en)?\b.{0,30}\b(?:vorherigen|bisherigen|obigen)\s+anweisungen|\bdu\s+bist\s+(?:jetzt\s+)?(?:ein|eine)\s+(?:ki|assistent)"),
+    (
+        "de",
+        r"\bignorier(?:e|en)?\b.{0,30}\b(?:vorherigen|bisherigen|obigen)\s+anweisungen|\bdu\s+bist\s+(?:jetzt\s+)?(?:ein|eine)\s+(?:ki|assistent)",
+    ),
     ("it", r"\bignora(?:te)?\b.{0,30}\bistruzioni\s+(?:precedenti|sopra)|\bsei\s+(?:ora\s+)?un\s+(?:assistente|modello)"),
     ("ja", r"(?:以前|前|上記)の(?:指示|命令|プロンプト)を無視|指示を無視して"),
 ]

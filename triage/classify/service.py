@@ -115,8 +115,9 @@ def load_ruleset(settings: Settings, catalogue_path: str | Path | None = None) -
     return _LOADED[key]
 
 
-def build_backend(settings: Settings, choice: str | None, catalogue: Catalogue, ruleset: RuleSet,
-                  database_url: str | None = None, write_cache: bool = True) -> Classifier:
+def build_backend(
+    settings: Settings, choice: str | None, catalogue: Catalogue, ruleset: RuleSet, database_url: str | None = None, write_cache: bool = True
+) -> Classifier:
     """The backend by name (None: the configured default); the LLM one caches and budgets in the database."""
     kind = settings.resolve_backend(choice)
     if kind == "rules":
@@ -145,8 +146,10 @@ def _pipeline(settings: Settings, session: Session, backend) -> tuple[Pipeline, 
     path = stored_path if stored_path.exists() else Path(settings.catalogue)
     catalogue, ruleset = load_ruleset(settings, path)
     if catalogue.id != index.catalogue.id:
-        raise ConfigError(f"the database holds catalogue {index.catalogue.id!r} but {path} is {catalogue.id!r}: "
-                          "run `triage init` with the catalogue you want to monitor")
+        raise ConfigError(
+            f"the database holds catalogue {index.catalogue.id!r} but {path} is {catalogue.id!r}: "
+            "run `triage init` with the catalogue you want to monitor"
+        )
     if backend is None or isinstance(backend, str):
         backend = build_backend(settings, backend, catalogue, ruleset, settings.database_url, write_cache=False)
     return Pipeline(catalogue, ruleset, Prefilter(ruleset), backend), index
@@ -157,13 +160,16 @@ def _claimable(now: dt.datetime, settings: Settings, since: dt.date | None, run_
     condition = or_(
         Item.status == "new",
         # failed before this run started: each run gives a failed item one more try
-        and_(Item.status == "failed", Item.attempts < settings.classify_max_attempts,
-             or_(Item.last_attempt_at.is_(None), Item.last_attempt_at < run_started)),
+        and_(
+            Item.status == "failed",
+            Item.attempts < settings.classify_max_attempts,
+            or_(Item.last_attempt_at.is_(None), Item.last_attempt_at < run_started),
+        ),
         # claimed by a worker that died (or handed back): the lease has run out
         and_(Item.status == "candidate", or_(Item.last_attempt_at.is_(None), Item.last_attempt_at < lease_cutoff)),
     )
     if since is not None:
-        start = dt.datetime.combine(since, dt.time(0), tzinfo=dt.timezone.utc)
+        start = dt.datetime.combine(since, dt.time(0), tzinfo=dt.UTC)
         condition = and_(condition, func.coalesce(Item.published_at, Item.fetched_at) >= start)
     return condition
 
@@ -175,8 +181,16 @@ class _Claimed:
 
 
 class _Run:
-    def __init__(self, settings: Settings, pipeline: Pipeline, index: CatalogueIndex, summary: Summary,
-                 since: dt.date | None, limit: int | None, progress: Callable[[int, int], None] | None):
+    def __init__(
+        self,
+        settings: Settings,
+        pipeline: Pipeline,
+        index: CatalogueIndex,
+        summary: Summary,
+        since: dt.date | None,
+        limit: int | None,
+        progress: Callable[[int, int], None] | None,
+    ):
         self.settings = settings
         self.url = settings.database_url
         self.p = pipeline
@@ -193,8 +207,7 @@ class _Run:
     # --- queue -------------------------------------------------------------------------------
     def count(self) -> int:
         with db.session_scope(self.url) as s:
-            n = s.exec(select(func.count()).select_from(Item).where(
-                _claimable(utcnow(), self.settings, self.since, self.started))).one()
+            n = s.exec(select(func.count()).select_from(Item).where(_claimable(utcnow(), self.settings, self.since, self.started))).one()
         return min(n, self.limit) if self.limit is not None else n
 
     def room(self, wanted: int) -> int:
@@ -223,17 +236,14 @@ class _Run:
                 item = ItemInput.from_item(row, members.get(row.id))
                 route = self.p.prefilter.route(item)
                 if route.candidate:
-                    values = {"status": "candidate", "attempts": Item.attempts + 1, "last_attempt_at": now,
-                              "status_reason": route.reason()}
+                    values = {"status": "candidate", "attempts": Item.attempts + 1, "last_attempt_at": now, "status_reason": route.reason()}
                 else:
                     values = {"status": "not_candidate", "status_reason": route.reason()}
                     signals = injection_signals(item.full_text)
                     if signals:  # not evidence, but worth knowing about the source
-                        values.update(injection_suspected=True,
-                                      status_reason=f"{route.reason()}; possible prompt injection: {', '.join(signals)}")
+                        values.update(injection_suspected=True, status_reason=f"{route.reason()}; possible prompt injection: {', '.join(signals)}")
                 # Conditional: on SQLite (no row locks) a second worker finds the row already taken.
-                result = s.execute(update(Item).where(Item.id == row.id, condition).values(**values)
-                                   .execution_options(synchronize_session=False))
+                result = s.execute(update(Item).where(Item.id == row.id, condition).values(**values).execution_options(synchronize_session=False))
                 if result.rowcount != 1:
                     continue
                 taken += 1
@@ -251,8 +261,10 @@ class _Run:
         if not ids:
             return {}
         rows = s.exec(
-            select(Sighting.item_id, Source.member).join(Source, Source.id == Sighting.source_id)
-            .where(Sighting.item_id.in_(ids), Source.member.is_not(None)).order_by(Sighting.id)
+            select(Sighting.item_id, Source.member)
+            .join(Source, Source.id == Sighting.source_id)
+            .where(Sighting.item_id.in_(ids), Source.member.is_not(None))
+            .order_by(Sighting.id)
         )
         found: dict[int, str] = {}
         for item_id, member in rows:
@@ -265,9 +277,12 @@ class _Run:
             return
         with db.session_scope(self.url) as s:
             for cl in claimed:
-                s.execute(update(Item).where(Item.id == cl.item.item_id, Item.status == "candidate").values(
-                    attempts=Item.attempts - 1, last_attempt_at=None, status_reason=f"waiting: {reason}")
-                    .execution_options(synchronize_session=False))
+                s.execute(
+                    update(Item)
+                    .where(Item.id == cl.item.item_id, Item.status == "candidate")
+                    .values(attempts=Item.attempts - 1, last_attempt_at=None, status_reason=f"waiting: {reason}")
+                    .execution_options(synchronize_session=False)
+                )
             for record in records:
                 s.add(self._call_row(claimed[0].item.item_id, record))
         self.summary.released += len(claimed)
@@ -276,10 +291,22 @@ class _Run:
     # --- results -----------------------------------------------------------------------------
     @staticmethod
     def _call_row(item_id: int | None, r) -> LLMCall:
-        return LLMCall(item_id=item_id, model=r.model, endpoint=r.endpoint, prompt_version=r.prompt_version,
-                       schema_hash=r.schema_hash, output_mode=r.output_mode, attempt=r.attempt, outcome=r.outcome,
-                       tokens_in=r.tokens_in, tokens_out=r.tokens_out, latency_ms=r.latency_ms, cost_usd=r.cost_usd,
-                       http_status=r.http_status, error=r.error)
+        return LLMCall(
+            item_id=item_id,
+            model=r.model,
+            endpoint=r.endpoint,
+            prompt_version=r.prompt_version,
+            schema_hash=r.schema_hash,
+            output_mode=r.output_mode,
+            attempt=r.attempt,
+            outcome=r.outcome,
+            tokens_in=r.tokens_in,
+            tokens_out=r.tokens_out,
+            latency_ms=r.latency_ms,
+            cost_usd=r.cost_usd,
+            http_status=r.http_status,
+            error=r.error,
+        )
 
     def persist(self, results: list[tuple[_Claimed, Classification]]) -> None:
         if not results:
@@ -319,8 +346,8 @@ class _Run:
                 for out in c.proposals:
                     try:
                         suggestion, created = store_suggestion(
-                            s, self.index, item, out.proposal, agent=c.agent, agent_kind=backend.kind,
-                            rule_fired=out.rule_fired, llm_call_id=answered)
+                            s, self.index, item, out.proposal, agent=c.agent, agent_kind=backend.kind, rule_fired=out.rule_fired, llm_call_id=answered
+                        )
                     except InvalidProposal as exc:
                         dropped.append(str(exc))
                         log.warning("item %s: dropped an invalid suggestion: %s", item.id, exc)
@@ -345,18 +372,25 @@ class _Run:
         """Cache the answer in the same transaction; an answer cached meanwhile by someone else wins."""
         backend = self.p.backend
         insert = pg_insert if self.postgres else sqlite_insert
-        s.execute(insert(LLMCache).values(
-            key=backend.cache_key(item), content_hash=item.hash, prompt_version=backend.prompt.version,
-            model=backend.model, response=raw, created_at=utcnow(),
-        ).on_conflict_do_nothing(index_elements=["key"]))
+        s.execute(
+            insert(LLMCache)
+            .values(
+                key=backend.cache_key(item),
+                content_hash=item.hash,
+                prompt_version=backend.prompt.version,
+                model=backend.model,
+                response=raw,
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
 
     @staticmethod
     def _reason(c: Classification, stored: int, fired: list[str], dropped: list[str]) -> str:
         if stored:
             parts = [f"{stored} suggestion(s) by {c.agent}" + (f" ({', '.join(fired)})" if fired else "")]
         elif c.exclusions:
-            parts = [f"{c.agent}: evidence for commitment {ex.belongs_to}, excluded from {ex.commitment} ({ex.rule})"
-                     for ex in c.exclusions]
+            parts = [f"{c.agent}: evidence for commitment {ex.belongs_to}, excluded from {ex.commitment} ({ex.rule})" for ex in c.exclusions]
         else:
             parts = [f"{c.agent}: evidence for nothing"]
         if c.cached:
@@ -448,8 +482,7 @@ class _Run:
                             if other.cancel():  # not started yet: hand it back at once
                                 pending.pop(other)
                                 self.release([other_cl], str(exc))
-                if (len(results) >= concurrency or not pending or not claiming
-                        or time.perf_counter() - first_finished >= BATCH_SECONDS):
+                if len(results) >= concurrency or not pending or not claiming or time.perf_counter() - first_finished >= BATCH_SECONDS:
                     self.persist(results)
                     results = []
                 finished_batch = results

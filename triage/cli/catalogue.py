@@ -28,8 +28,7 @@ def list_commitments(
     if as_json:
         print_json(
             [
-                {"number": c.number, "area": c.area, "title": c.title, "complete": c.complete, "missing": c.missing,
-                 "dimensions": c.dimension_keys}
+                {"number": c.number, "area": c.area, "title": c.title, "complete": c.complete, "missing": c.missing, "dimensions": c.dimension_keys}
                 for c in cat.commitments
             ]
         )
@@ -63,8 +62,7 @@ def _print_groups(label: str, groups) -> None:
         n = sum(g.combinations for g in contra)
         example = contra[0]
         console.print(
-            f"      {label}: contradictory action together with other action "
-            f"({n} combinations; e.g. {example.words()}: {_scores(example.outcome)})"
+            f"      {label}: contradictory action together with other action ({n} combinations; e.g. {example.words()}: {_scores(example.outcome)})"
         )
 
 

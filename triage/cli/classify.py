@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from enum import Enum
+from enum import StrEnum
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -14,7 +14,7 @@ from triage.classify.service import classify_pending
 from triage.cli.common import console, err_console, load_settings, print_json
 
 
-class BackendChoice(str, Enum):
+class BackendChoice(StrEnum):
     rules = "rules"
     llm = "llm"
 
@@ -32,8 +32,7 @@ def progress_bar(enabled: bool, label: str):
     """A rich progress bar on stderr (stdout stays clean for --json), or nothing."""
     if not enabled:
         return None, None
-    bar = Progress(SpinnerColumn(), TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=err_console, transient=True)
+    bar = Progress(SpinnerColumn(), TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err_console, transient=True)
     task = bar.add_task(label, total=None)
     return bar, lambda done, total: bar.update(task, completed=done, total=total)
 
@@ -90,7 +89,9 @@ def show_summary(summary) -> None:
         table.add_row(name, str(value))
     console.print(table)
     if summary.paused:
-        console.print(f"[yellow]Paused:[/] {summary.paused}. {summary.waiting} item(s) wait for the next run "
-                      "(raise TRIAGE_LLM_DAILY_TOKEN_BUDGET / TRIAGE_LLM_DAILY_COST_BUDGET_USD, or wait for tomorrow, UTC).",
-                      highlight=False)
+        console.print(
+            f"[yellow]Paused:[/] {summary.paused}. {summary.waiting} item(s) wait for the next run "
+            "(raise TRIAGE_LLM_DAILY_TOKEN_BUDGET / TRIAGE_LLM_DAILY_COST_BUDGET_USD, or wait for tomorrow, UTC).",
+            highlight=False,
+        )
     sys.stdout.flush()

@@ -29,16 +29,17 @@ def demo(
     table.add_row("catalogue", f"{result.init.catalogue.catalogue}: {result.init.catalogue.commitments} commitments")
     table.add_row("sources", f"{result.init.sources} in the registry (not fetched: the demo uses bundled samples)")
     table.add_row("ingest", f"{ing['new']} new items, {ing['duplicates']} duplicates, {ing['failed']} failed")
-    table.add_row("classify (rules)", f"{cls.items} items: {cls.candidates} candidates, {cls.classified} with suggestions, "
-                                      f"{cls.suggestions} suggestions, {cls.failed} failed")
+    table.add_row(
+        "classify (rules)",
+        f"{cls.items} items: {cls.candidates} candidates, {cls.classified} with suggestions, {cls.suggestions} suggestions, {cls.failed} failed",
+    )
     table.add_row("evidence", f"{ev.accepted} accepted pieces of commitment-19 evidence imported (the published assessment)")
     console.print(table)
     address = f"http://{host}:{port}/"
-    console.print(f"Log in at [bold]{address}[/] as [bold]{result.username}[/] with the one-time password "
-                  f"[bold]{result.password}[/]")
+    console.print(f"Log in at [bold]{address}[/] as [bold]{result.username}[/] with the one-time password [bold]{result.password}[/]")
     if no_serve:
         return
-    from triage.web import serve
+    from triage.server import serve
 
     console.print("Serving; Ctrl+C stops it.")
     serve(settings, host, port)

@@ -43,11 +43,9 @@ def eval_command(
     on_calls = (lambda records: log_calls(url, records)) if url else None
     if bar is not None:
         with bar:
-            result = evaluate(gold, classifier, Prefilter(ruleset), catalogue,
-                              concurrency or settings.llm_concurrency, update, on_calls)
+            result = evaluate(gold, classifier, Prefilter(ruleset), catalogue, concurrency or settings.llm_concurrency, update, on_calls)
     else:
-        result = evaluate(gold, classifier, Prefilter(ruleset), catalogue, concurrency or settings.llm_concurrency,
-                          None, on_calls)
+        result = evaluate(gold, classifier, Prefilter(ruleset), catalogue, concurrency or settings.llm_concurrency, None, on_calls)
     if as_json:
         print_json(result)
         return
@@ -59,33 +57,57 @@ def _pct(x: float) -> str:
 
 
 def show_metrics(r: dict) -> None:
-    table = Table(title=f"{r['agent']} on {r['gold']} ({r['items']} items from {r['lines']} lines, commitments "
-                        f"{', '.join(map(str, r['commitments']))})")
+    table = Table(
+        title=f"{r['agent']} on {r['gold']} ({r['items']} items from {r['lines']} lines, commitments {', '.join(map(str, r['commitments']))})"
+    )
     for col in ("Metric", "Precision", "Recall", "F1 / accuracy", "Counts"):
         table.add_column(col, justify="left" if col in ("Metric", "Counts") else "right")
     rel, dim = r["relevance"], r["dimension"]
-    table.add_row("Relevance (items)", _pct(rel["precision"]), _pct(rel["recall"]), _pct(rel["f1"]),
-                  f"tp {rel['tp']}, fp {rel['fp']}, fn {rel['fn']}, tn {rel['tn']}")
+    table.add_row(
+        "Relevance (items)",
+        _pct(rel["precision"]),
+        _pct(rel["recall"]),
+        _pct(rel["f1"]),
+        f"tp {rel['tp']}, fp {rel['fp']}, fn {rel['fn']}, tn {rel['tn']}",
+    )
     table.add_row("Member (relevant items)", "", "", _pct(r["member"]["accuracy"]), f"{r['member']['correct']}/{r['member']['n']}")
-    table.add_row("Dimension (item, member, dim)", _pct(dim["precision"]), _pct(dim["recall"]), _pct(dim["f1"]),
-                  f"tp {dim['tp']}, fp {dim['fp']}, fn {dim['fn']}")
+    table.add_row(
+        "Dimension (item, member, dim)",
+        _pct(dim["precision"]),
+        _pct(dim["recall"]),
+        _pct(dim["f1"]),
+        f"tp {dim['tp']}, fp {dim['fp']}, fn {dim['fn']}",
+    )
     for key, d in r["dimensions"].items():
         table.add_row(f"  {key}", _pct(d["precision"]), _pct(d["recall"]), _pct(d["f1"]), f"tp {d['tp']}, fp {d['fp']}, fn {d['fn']}")
     line = r["dimension_per_line"]
-    table.add_row("Dimension, line by line", _pct(line["precision"]), _pct(line["recall"]), _pct(line["f1"]),
-                  f"tp {line['tp']}, fp {line['fp']}, fn {line['fn']}")
+    table.add_row(
+        "Dimension, line by line",
+        _pct(line["precision"]),
+        _pct(line["recall"]),
+        _pct(line["f1"]),
+        f"tp {line['tp']}, fp {line['fp']}, fn {line['fn']}",
+    )
     table.add_row("Strength (suggested members)", "", "", _pct(r["strength"]["accuracy"]), f"{r['strength']['correct']}/{r['strength']['n']}")
     pf = r["prefilter"]
     table.add_row("Pre-filter: evidence kept", "", "", _pct(pf["evidence_kept"]), f"of {pf['evidence']} evidence items")
     table.add_row("Pre-filter: non-evidence sent on", "", "", _pct(pf["non_evidence_sent"]), f"of {pf['non_evidence']} other items")
     llm = r["llm"]
-    table.add_row("LLM calls / tokens in / out", "", "", "", f"{llm['calls']} / {llm['tokens_in']:,} / {llm['tokens_out']:,}"
-                  + (f" (cached {llm['cached']}, failed {llm['failed']}, ${llm['cost_usd']:.4f})" if llm["calls"] or llm["cached"] else ""))
+    table.add_row(
+        "LLM calls / tokens in / out",
+        "",
+        "",
+        "",
+        f"{llm['calls']} / {llm['tokens_in']:,} / {llm['tokens_out']:,}"
+        + (f" (cached {llm['cached']}, failed {llm['failed']}, ${llm['cost_usd']:.4f})" if llm["calls"] or llm["cached"] else ""),
+    )
     console.print(table)
     notes = []
     if r["other_commitments"]:
-        notes.append("suggestions for commitments the gold file does not label (not scored): "
-                     + ", ".join(f"{c}: {v.get('suggestions', 0)} on {v.get('items', 0)} item(s)" for c, v in r["other_commitments"].items()))
+        notes.append(
+            "suggestions for commitments the gold file does not label (not scored): "
+            + ", ".join(f"{c}: {v.get('suggestions', 0)} on {v.get('items', 0)} item(s)" for c, v in r["other_commitments"].items())
+        )
     if r["excluded"]:
         notes.append("excluded as evidence for another commitment: " + ", ".join(f"{k} x{v}" for k, v in r["excluded"].items()))
     if r["invalid_dropped"]:

@@ -44,8 +44,15 @@ def list_sources(
     for r in rows:
         style = STATUS_STYLE.get(r.status, "white")
         status = f"[{style}]{r.status}[/]" + (f" ({r.last_error[:40]})" if r.last_error else "")
-        table.add_row(r.id, r.member or "any", status, _when(r.last_success_at), str(r.error_count),
-                      (_when(r.next_fetch_at) if r.next_fetch_at else "due now") if r.enabled else "—", str(r.items))
+        table.add_row(
+            r.id,
+            r.member or "any",
+            status,
+            _when(r.last_success_at),
+            str(r.error_count),
+            (_when(r.next_fetch_at) if r.next_fetch_at else "due now") if r.enabled else "—",
+            str(r.items),
+        )
     console.print(table)
     failing = sum(1 for r in rows if r.status == "failing")
     if failing:
@@ -67,8 +74,9 @@ def add(
     settings = load_settings()
     require_database(settings.database_url)
     try:
-        spec = SourceSpec(id=source_id, url=url, member=member, publisher=publisher, city=city, language=language,
-                          kind=kind, poll_minutes=poll_minutes)
+        spec = SourceSpec(
+            id=source_id, url=url, member=member, publisher=publisher, city=city, language=language, kind=kind, poll_minutes=poll_minutes
+        )
     except ValidationError as exc:
         raise InputError([f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]) from None
     with db.session_scope(settings.database_url) as session:
@@ -94,8 +102,15 @@ def check(
             table.add_column(col, justify="right" if col in ("HTTP", "Entries", "ms") else "left")
         for r in results:
             colour = "green" if r.ok else "red"
-            table.add_row(r.id, f"[{colour}]{r.outcome}[/]", str(r.http_status or "—"), str(r.entries), _when(r.newest),
-                          str(r.duration_ms), (r.error or r.bozo or "")[:80])
+            table.add_row(
+                r.id,
+                f"[{colour}]{r.outcome}[/]",
+                str(r.http_status or "—"),
+                str(r.entries),
+                _when(r.newest),
+                str(r.duration_ms),
+                (r.error or r.bozo or "")[:80],
+            )
         console.print(table)
     if any(not r.ok for r in results):
         raise typer.Exit(1)

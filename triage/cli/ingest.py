@@ -18,7 +18,9 @@ OUTCOME_STYLE = {"ok": "green", "not_modified": "cyan", "error": "red", "parse_e
 
 def ingest(
     file: list[Path] = typer.Option(None, "--file", "-f", help="Ingest a local RSS/Atom/RDF file instead of polling (repeatable)."),
-    source: str = typer.Option(None, "--source", "-s", help="With --file: the registered source the file comes from. Without --file: poll only this source."),
+    source: str = typer.Option(
+        None, "--source", "-s", help="With --file: the registered source the file comes from. Without --file: poll only this source."
+    ),
     samples: bool = typer.Option(False, "--samples", help="Ingest the bundled sample feeds (no network)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
@@ -67,8 +69,9 @@ def ingest(
 
 
 def _progress(quiet: bool) -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console, disable=quiet, transient=True)
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, disable=quiet, transient=True
+    )
 
 
 def _print(summary: IngestSummary) -> None:
@@ -80,14 +83,25 @@ def _print(summary: IngestSummary) -> None:
         table.add_column(col, justify="right" if col in ("HTTP", "Entries", "New", "Duplicates", "Seen") else "left")
     for r in sorted(summary.results, key=lambda r: (not r.failed, r.source_id)):
         problem = r.error or r.bozo or ""
-        table.add_row(r.source_id, f"[{OUTCOME_STYLE.get(r.outcome, 'white')}]{r.outcome}[/]", str(r.http_status or "—"),
-                      str(r.entries), str(r.new), str(r.duplicates), str(r.seen), problem[:90])
+        table.add_row(
+            r.source_id,
+            f"[{OUTCOME_STYLE.get(r.outcome, 'white')}]{r.outcome}[/]",
+            str(r.http_status or "—"),
+            str(r.entries),
+            str(r.new),
+            str(r.duplicates),
+            str(r.seen),
+            problem[:90],
+        )
     console.print(table)
     j = summary.as_json()
     console.print(
         f"{j['sources']} sources: {j['ok']} ok, {j['not_modified']} not modified, "
         f"[{'red' if j['failed'] else 'green'}]{j['failed']} failed[/]; "
         f"{j['new']} new items, {j['duplicates']} duplicates, {j['seen']} already seen"
-        + (f"; {j['dates_missing']} without a date, {j['dates_implausible']} with an implausible date (fetch time used)"
-           if j["dates_missing"] or j["dates_implausible"] else "")
+        + (
+            f"; {j['dates_missing']} without a date, {j['dates_implausible']} with an implausible date (fetch time used)"
+            if j["dates_missing"] or j["dates_implausible"]
+            else ""
+        )
     )

@@ -56,8 +56,13 @@ def show(as_json: bool = typer.Option(False, "--json", help="Print the dashboard
     table.add_column("Pending", justify="right")
     for c in m.commitments:
         title = c.title if c.complete else f"[dim]{c.title} (incomplete)[/]"
-        table.add_row(str(c.number), title, *[_cell_text(m.cell(c.number, k)) for k, _n in m.members],
-                      printed(avg.commitment(c.number)), str(board.backlog[c.number].pending or ""))
+        table.add_row(
+            str(c.number),
+            title,
+            *[_cell_text(m.cell(c.number, k)) for k, _n in m.members],
+            printed(avg.commitment(c.number)),
+            str(board.backlog[c.number].pending or ""),
+        )
     table.add_section()
     table.add_row("", "[bold]Average[/]", *[printed(avg.member(k)) for k, _n in m.members], f"[bold]{printed(avg.overall)}[/]", "")
     console.print(table)
@@ -78,8 +83,15 @@ def set_score(
         user = get_user(session, as_user)
         if user is None:
             raise InputError(f"unknown user {as_user!r}")
-        change = set_final(session, CatalogueIndex.load(session), commitment=commitment, member=member,
-                           score=parse_score(score), user=user, justification=justification)
+        change = set_final(
+            session,
+            CatalogueIndex.load(session),
+            commitment=commitment,
+            member=member,
+            score=parse_score(score),
+            user=user,
+            justification=justification,
+        )
         row = change.score
     shown = "not assessed" if row.final is None else format_score(row.final)
     if change.changed:

@@ -12,7 +12,7 @@ def serve(
     port: int = typer.Option(8000, "--port", help="TCP port."),
 ) -> None:
     """Serve the review queue and the other pages until interrupted (Ctrl+C)."""
-    from triage.web import serve as run
+    from triage.server import serve as run
 
     settings = open_settings()
     console.print(f"Triage on [bold]http://{host}:{port}/[/] (database {settings.database_url}); Ctrl+C stops it.")

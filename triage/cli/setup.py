@@ -18,8 +18,7 @@ def init() -> None:
     c = result.catalogue
     console.print(f"Database [bold]{settings.database_url}[/] at revision {result.revision}.")
     console.print(
-        f"Catalogue [bold]{c.catalogue}[/]: {c.members} members, {c.commitments} commitments "
-        f"({c.complete} complete, {c.dimensions} dimensions)."
+        f"Catalogue [bold]{c.catalogue}[/]: {c.members} members, {c.commitments} commitments ({c.complete} complete, {c.dimensions} dimensions)."
     )
     console.print(f"Sources: {result.sources} in the registry.")
 
@@ -35,8 +34,10 @@ def show_config(
     settings = load_settings()
     rows = settings_registry.describe(settings)
     if as_json:
-        print_json({r["name"]: {"value": r["value"], "source": r["source"], "env": r["env"]} for r in rows}
-                   | {"effective_backend": {"value": settings.resolve_backend(), "source": "derived", "env": ""}})
+        print_json(
+            {r["name"]: {"value": r["value"], "source": r["source"], "env": r["env"]} for r in rows}
+            | {"effective_backend": {"value": settings.resolve_backend(), "source": "derived", "env": ""}}
+        )
         return
     table = Table(title="Triage settings")
     for col in ("Setting", "Environment", "Value", "Source"):

@@ -24,11 +24,22 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+
+from triage.review.cited import CitedSource as Source
 
 MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 NO_DATE = "n.d."
 
@@ -36,7 +47,7 @@ NO_DATE = "n.d."
 def _as_date(value: dt.date | dt.datetime) -> dt.date:
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc)
+            value = value.astimezone(dt.UTC)
         return value.date()
     return value
 
@@ -47,33 +58,6 @@ def report_date(value: dt.date | dt.datetime | None) -> str:
         return NO_DATE
     day = _as_date(value)
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-@dataclass(frozen=True)
-class Source:
-    """What a citation needs; built from an item, a catalogue quote source or an import line."""
-
-    title: str
-    publisher: str | None = None
-    city: str | None = None
-    date: dt.date | dt.datetime | None = None
-    accessed: dt.date | dt.datetime | None = None
-    url: str | None = None
-
-    @classmethod
-    def from_item(cls, item) -> Source:
-        # An item whose date fell back to the fetch time has no real publication date.
-        published = None if getattr(item, "date_missing", False) else item.published_at
-        return cls(item.title, item.publisher, item.city, published, item.fetched_at, item.url)
-
-    @classmethod
-    def from_mapping(cls, data: dict | None) -> Source | None:
-        if not data or not data.get("title"):
-            return None
-        date = data.get("date")
-        if isinstance(date, str):
-            date = dt.date.fromisoformat(date)
-        return cls(data["title"], data.get("publisher"), data.get("city"), date, data.get("accessed"), data.get("url"))
 
 
 def _clean(text: str | None) -> str:
@@ -100,9 +84,7 @@ def citation(source: Source) -> str:
 
 
 # "On 12 July 2024," or "On July 12, 2024,": the paragraph already says when.
-_DATED = re.compile(
-    r"^\s*On\s+(?:\d{1,2}\s+(?:%s)\s+\d{4}|(?:%s)\s+\d{1,2},\s+\d{4}),\s*" % ("|".join(MONTHS), "|".join(MONTHS))
-)
+_DATED = re.compile(r"^\s*On\s+(?:\d{1,2}\s+(?:%s)\s+\d{4}|(?:%s)\s+\d{1,2},\s+\d{4}),\s*" % ("|".join(MONTHS), "|".join(MONTHS)))
 # Words that start a sentence but not a name: lower-cased after "On <date>, ".
 _LOWER_FIRST = {"the", "a", "an", "this", "these", "that", "its", "their", "his", "her", "during", "at", "in", "as", "following", "after"}
 

@@ -15,12 +15,12 @@ import matplotlib
 
 matplotlib.use("Agg")  # before anything imports pyplot: never a GUI backend on a server
 
-from matplotlib import dates as mdates  # noqa: E402
-from matplotlib import rc_context  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib import dates as mdates
+from matplotlib import rc_context
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-from triage.scoring.matrix import Timeline  # noqa: E402
+from triage.scoring.matrix import Timeline
 
 FORMATS = ("svg", "png")
 

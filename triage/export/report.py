@@ -140,10 +140,7 @@ def _paragraphs(rows: list[EvidenceRow], first: int) -> list[Paragraph]:
         if key not in grouped or (e.date and (grouped[key].date is None or e.date < grouped[key].date)):
             grouped[key] = e
     ordered = sorted(grouped.values(), key=lambda e: (e.date is None, e.date or dt.date.min, e.decision_id))
-    return [
-        Paragraph(e.date, dated_paragraph(e.date, e.quote or e.source.title), first + n, citation(e.source))
-        for n, e in enumerate(ordered)
-    ]
+    return [Paragraph(e.date, dated_paragraph(e.date, e.quote or e.source.title), first + n, citation(e.source)) for n, e in enumerate(ordered)]
 
 
 def build_section(
@@ -173,8 +170,7 @@ def build_section(
         next_note += len(paragraphs)
         footnotes.extend((p.footnote, p.citation) for p in paragraphs)
         members.append(
-            MemberSection(key, name, cell.score, cell.final_set, _score_line(name, cell), paragraphs,
-                          _conclusion(name, cell, info.dimensions, mine))
+            MemberSection(key, name, cell.score, cell.final_set, _score_line(name, cell), paragraphs, _conclusion(name, cell, info.dimensions, mine))
         )
     source = Source.from_mapping(commitment.quote_source)
     return Section(
@@ -287,8 +283,7 @@ def _table_md(rows: list[list[str]]) -> list[str]:
 def report_markdown(report: Report) -> str:
     m = report.matrix
     lines = [f"# {_md(m.title)}", "", f"{report_date(m.period[0])} to {report_date(m.period[1])}", "", "## Summary", ""]
-    lines.append(f"Overall compliance (scores that count: final where set, otherwise suggested): "
-                 f"**{printed(m.averages('score').overall)}**")
+    lines.append(f"Overall compliance (scores that count: final where set, otherwise suggested): **{printed(m.averages('score').overall)}**")
     lines.append("")
     for title, rows in summary_tables(m).items():
         lines += [f"### {title}", "", *_table_md(rows), ""]

@@ -26,13 +26,44 @@ from triage.scoring.aggregate import format_average, percent
 from triage.scoring.matrix import Matrix
 
 SCORE_COLUMNS = [
-    "catalogue", "commitment", "area", "title", "complete", "member", "score", "suggested", "explanation",
-    "final", "final_set", "justification", "set_by", "set_at", "origin", "evidence",
+    "catalogue",
+    "commitment",
+    "area",
+    "title",
+    "complete",
+    "member",
+    "score",
+    "suggested",
+    "explanation",
+    "final",
+    "final_set",
+    "justification",
+    "set_by",
+    "set_at",
+    "origin",
+    "evidence",
 ]
 EVIDENCE_COLUMNS = [
-    "commitment", "member", "dimension", "strength", "contradictory", "action_date", "quote", "source_title",
-    "publisher", "city", "source_date", "accessed", "url", "citation", "agent", "decided_by", "decided_at",
-    "decision_id", "suggestion_id", "item_id",
+    "commitment",
+    "member",
+    "dimension",
+    "strength",
+    "contradictory",
+    "action_date",
+    "quote",
+    "source_title",
+    "publisher",
+    "city",
+    "source_date",
+    "accessed",
+    "url",
+    "citation",
+    "agent",
+    "decided_by",
+    "decided_at",
+    "decision_id",
+    "suggestion_id",
+    "item_id",
 ]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -42,24 +73,26 @@ def score_rows(matrix: Matrix) -> list[dict]:
     for c in matrix.commitments:
         for key, _name in matrix.members:
             cell = matrix.cell(c.number, key)
-            rows.append({
-                "catalogue": matrix.catalogue_id,
-                "commitment": c.number,
-                "area": c.area,
-                "title": c.title,
-                "complete": c.complete,
-                "member": cell.member_name,
-                "score": cell.score,
-                "suggested": cell.suggested,
-                "explanation": cell.explanation,
-                "final": cell.final,
-                "final_set": cell.final_set,
-                "justification": cell.justification,
-                "set_by": cell.set_by,
-                "set_at": cell.set_at.isoformat() if cell.set_at else None,
-                "origin": cell.origin,
-                "evidence": cell.evidence,
-            })
+            rows.append(
+                {
+                    "catalogue": matrix.catalogue_id,
+                    "commitment": c.number,
+                    "area": c.area,
+                    "title": c.title,
+                    "complete": c.complete,
+                    "member": cell.member_name,
+                    "score": cell.score,
+                    "suggested": cell.suggested,
+                    "explanation": cell.explanation,
+                    "final": cell.final,
+                    "final_set": cell.final_set,
+                    "justification": cell.justification,
+                    "set_by": cell.set_by,
+                    "set_at": cell.set_at.isoformat() if cell.set_at else None,
+                    "origin": cell.origin,
+                    "evidence": cell.evidence,
+                }
+            )
     return rows
 
 
@@ -67,34 +100,36 @@ def evidence_dicts(rows: Iterable[EvidenceRow]) -> list[dict]:
     out = []
     for e in rows:
         s = e.source
-        out.append({
-            "commitment": e.commitment,
-            "member": e.member_name,
-            "dimension": e.dimension,
-            "strength": e.strength,
-            "contradictory": e.contradictory,
-            "action_date": e.action_date.isoformat() if e.action_date else None,
-            "quote": e.quote,
-            "source_title": s.title,
-            "publisher": s.publisher,
-            "city": s.city,
-            "source_date": _iso_day(s.date),
-            "accessed": _iso_day(s.accessed),
-            "url": s.url,
-            "citation": citation(s),
-            "agent": e.agent,
-            "decided_by": e.decided_by,
-            "decided_at": e.decided_at.isoformat(),
-            "decision_id": e.decision_id,
-            "suggestion_id": e.suggestion_id,
-            "item_id": e.item_id,
-        })
+        out.append(
+            {
+                "commitment": e.commitment,
+                "member": e.member_name,
+                "dimension": e.dimension,
+                "strength": e.strength,
+                "contradictory": e.contradictory,
+                "action_date": e.action_date.isoformat() if e.action_date else None,
+                "quote": e.quote,
+                "source_title": s.title,
+                "publisher": s.publisher,
+                "city": s.city,
+                "source_date": _iso_day(s.date),
+                "accessed": _iso_day(s.accessed),
+                "url": s.url,
+                "citation": citation(s),
+                "agent": e.agent,
+                "decided_by": e.decided_by,
+                "decided_at": e.decided_at.isoformat(),
+                "decision_id": e.decision_id,
+                "suggestion_id": e.suggestion_id,
+                "item_id": e.item_id,
+            }
+        )
     return out
 
 
 def _iso_day(value: dt.date | dt.datetime | None) -> str | None:
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.timezone.utc).date().isoformat()
+        return value.astimezone(dt.UTC).date().isoformat()
     return value.isoformat() if value else None
 
 

@@ -38,10 +38,10 @@ from triage.inputs import model_problems, read_jsonl
 from triage.items import ItemDraft, canonical_url, content_hash, store_item
 from triage.models import User, utcnow
 from triage.review.decisions import decide
-from triage.scoring.store import refresh_suggested
+from triage.review.scores import refresh_suggested
 from triage.suggestions import Proposal, store_suggestion
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 class EvidenceImportLine(BaseModel):
@@ -114,7 +114,9 @@ def check_file(path: Path, index: CatalogueIndex) -> list[Checked]:
             keys = [d.key for d in index.dimensions_of(commitment)]
             for dim in line.dimensions:
                 if dim not in keys:
-                    problems.append(Problem(f"commitment {commitment.number} has no dimension {dim!r} (dimensions: {', '.join(keys) or 'none'})", path, lineno))
+                    problems.append(
+                        Problem(f"commitment {commitment.number} has no dimension {dim!r} (dimensions: {', '.join(keys) or 'none'})", path, lineno)
+                    )
             twice = sorted(d for d, n in Counter(line.dimensions).items() if n > 1)
             if twice:
                 problems.append(Problem(f"dimension {', '.join(twice)} listed twice", path, lineno))
@@ -199,6 +201,6 @@ def import_evidence(session: Session, index: CatalogueIndex, path: Path, usernam
             result.accepted += 1
             touched.add((suggestion.commitment_id, suggestion.member_id))
     for commitment_id, member_id in touched:
-        refresh_suggested(session, index, commitment_id, member_id)
+        refresh_suggested(session, index, commitment_id=commitment_id, member_id=member_id)
     session.flush()
     return result

@@ -28,8 +28,8 @@ from sqlmodel import Session
 from triage.accounts import can, get_user
 from triage.catalogue.index import CatalogueIndex
 from triage.errors import InputError, Problem
+from triage.review.scores import score_row
 from triage.scoring.final import parse_score, record_final
-from triage.scoring.store import _score_row
 
 COLUMNS = ("commitment", "member", "score")
 
@@ -127,7 +127,7 @@ def import_scores(session: Session, index: CatalogueIndex, path: Path, username:
     changed = 0
     why = f"Imported from {Path(path).name}."
     for line in lines:
-        row = _score_row(session, line.commitment_id, line.member_id)
+        row = score_row(session, commitment_id=line.commitment_id, member_id=line.member_id)
         session.flush()
         changed += record_final(session, row, line.score, user=user, justification=why, origin="import")
     return ScoreImportResult(len(lines), changed, sum(1 for line in lines if line.score is None))

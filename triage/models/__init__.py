@@ -9,7 +9,7 @@ from triage.models.score import Score, ScoreChange
 from triage.models.source import FetchLog, Source, SourcePublic
 from triage.models.suggestion import SUGGESTION_STATES, Suggestion, SuggestionPublic
 from triage.models.types import UTCDateTime, utcnow
-from triage.models.user import ROLES, Assignment, LoginAttempt, User, UserCreate, UserPublic, WebSession
+from triage.models.user import ROLES, Assignment, LoginAttempt, User, UserPublic, WebSession
 
 __all__ = [
     "ACTIONS",
@@ -39,7 +39,6 @@ __all__ = [
     "SuggestionPublic",
     "UTCDateTime",
     "User",
-    "UserCreate",
     "UserPublic",
     "WebSession",
     "utcnow",

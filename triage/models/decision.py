@@ -14,18 +14,10 @@ from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from triage.models.types import UTCDateTime, utcnow
+from triage.vocab import DecisionAction, RejectReason
 
-ACTIONS = ("accept", "reject", "edit", "note", "undo")
-REJECT_REASONS = (
-    "not_relevant",
-    "wrong_member",
-    "wrong_commitment",
-    "wrong_dimension",
-    "outside_period",
-    "duplicate",
-    "border_enforcement_c18",
-    "other",
-)
+ACTIONS = tuple(DecisionAction)
+REJECT_REASONS = tuple(RejectReason)
 
 
 class Decision(SQLModel, table=True):

@@ -8,9 +8,9 @@ from sqlalchemy import BigInteger, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from triage.models.types import UTCDateTime, utcnow
+from triage.vocab import ItemState
 
-# new -> not_candidate | candidate -> classified | not_relevant | failed
-ITEM_STATES = ("new", "not_candidate", "candidate", "classified", "not_relevant", "failed")
+ITEM_STATES = tuple(ItemState)
 
 
 class ItemBase(SQLModel):

@@ -8,8 +8,9 @@ from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from triage.models.types import UTCDateTime, utcnow
+from triage.vocab import SuggestionState
 
-SUGGESTION_STATES = ("pending", "accepted", "rejected", "superseded")
+SUGGESTION_STATES = tuple(SuggestionState)
 
 
 class SuggestionBase(SQLModel):

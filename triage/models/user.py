@@ -8,8 +8,9 @@ from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from triage.models.types import UTCDateTime, utcnow
+from triage.vocab import Role
 
-ROLES = ("analyst", "lead", "admin")
+ROLES = tuple(Role)
 
 
 class UserBase(SQLModel):
@@ -25,10 +26,6 @@ class User(UserBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     password_hash: str
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-
-class UserCreate(UserBase):
-    password: str = Field(min_length=8)
 
 
 class UserPublic(UserBase):

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from triage.accounts import can
 from triage.catalogue.index import CatalogueIndex
-from triage.errors import InputError
+from triage.errors import Forbidden, InputError, NotFound
 from triage.models import Assignment, User
-from triage.review.decisions import Forbidden, NotFound
+from triage.policies import can
 
 
 def _require_lead(user: User) -> None:

@@ -14,29 +14,21 @@ from dataclasses import dataclass, field
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from triage.accounts import can
 from triage.catalogue.index import CatalogueIndex
-from triage.errors import InputError, TriageError
+from triage.errors import Conflict, Forbidden, InputError, NotFound
 from triage.models import REJECT_REASONS, Decision, Suggestion, User, utcnow
+from triage.policies import can
+from triage.review.scores import refresh_suggested
 from triage.review.state import STATE_ACTIONS, EvidenceState, current_state, last_decision, proposal_state, state_after
-from triage.scoring.store import refresh_suggested
+
+__all__ = ["Conflict", "DecisionConflict", "Edit", "Forbidden", "NotFound", "bulk_reject", "decide", "history", "undo_last"]
 
 
-class Forbidden(TriageError):
-    exit_code = 3
-
-
-class NotFound(InputError):
-    pass
-
-
-class Conflict(TriageError):
+class DecisionConflict(Conflict):
     """Someone decided first. Carries what is current now so the UI can show it."""
 
-    exit_code = 4
-
     def __init__(self, message: str, suggestion: Suggestion, state: EvidenceState, last: Decision | None):
-        super().__init__(message)
+        super().__init__(message, current=state)
         self.suggestion = suggestion
         self.state = state
         self.last = last
@@ -111,7 +103,7 @@ def _swap(session: Session, suggestion: Suggestion, version: int, status: str) -
     )
     if result.rowcount != 1:
         session.refresh(suggestion)
-        raise Conflict(
+        raise DecisionConflict(
             f"suggestion {suggestion.id} changed since you saw it (version {version}, now {suggestion.version})",
             suggestion,
             current_state(session, suggestion),
@@ -139,7 +131,7 @@ def _record(session, index, suggestion, user, action, version, before, after, re
     # Scores follow evidence: recompute the pairs this decision touched.
     pairs = {(s.commitment_id, s.member_id) for s in (before, after) if s.status == "accepted"}
     for commitment_id, member_id in pairs:
-        refresh_suggested(session, index, commitment_id, member_id)
+        refresh_suggested(session, index, commitment_id=commitment_id, member_id=member_id)
     return decision
 
 
@@ -196,9 +188,7 @@ def undo_last(session: Session, index: CatalogueIndex, user: User) -> Decision:
     """
     if not can(user, "review"):
         raise Forbidden(f"{user.username} may not review")
-    mine = session.exec(
-        select(Decision).where(Decision.user_id == user.id, Decision.action.in_(STATE_ACTIONS)).order_by(Decision.id.desc())
-    ).all()
+    mine = session.exec(select(Decision).where(Decision.user_id == user.id, Decision.action.in_(STATE_ACTIONS)).order_by(Decision.id.desc())).all()
     undone = {d.after.get("undoes") for d in mine if d.action == "undo" and d.after}
     target = next((d for d in mine if d.action != "undo" and d.id not in undone), None)
     if target is None:
@@ -206,7 +196,7 @@ def undo_last(session: Session, index: CatalogueIndex, user: User) -> Decision:
     suggestion = _load(session, target.suggestion_id)
     latest = last_decision(session, suggestion.id)
     if latest is None or latest.id != target.id:
-        raise Conflict(
+        raise DecisionConflict(
             f"suggestion {suggestion.id} was decided again after your decision; nothing was undone",
             suggestion,
             current_state(session, suggestion),

@@ -9,12 +9,11 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from triage.accounts import can
 from triage.catalogue.index import CatalogueIndex
-from triage.errors import InputError, Problem
+from triage.errors import Forbidden, InputError, Problem
 from triage.items import ItemDraft, store_item
 from triage.models import Item, Suggestion, User
-from triage.review.decisions import Forbidden
+from triage.policies import can
 from triage.suggestions import InvalidProposal, Proposal, store_suggestion
 
 
@@ -63,7 +62,7 @@ def add_evidence(session: Session, index: CatalogueIndex, user: User, evidence: 
     problems = check(evidence, index)
     if problems:
         raise InputError(problems)
-    published = dt.datetime.combine(evidence.published, dt.time(12), tzinfo=dt.timezone.utc)
+    published = dt.datetime.combine(evidence.published, dt.time(12), tzinfo=dt.UTC)
     draft = ItemDraft(
         title=evidence.title.strip(),
         text=evidence.text.strip(),

@@ -143,7 +143,7 @@ FLAGGED = cast(Suggestion.flags, String) != "[]"  # flags are stored as JSON tex
 
 
 def _day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
 def assignment_scope(session: Session, user_id: int):
@@ -152,17 +152,18 @@ def assignment_scope(session: Session, user_id: int):
 
 
 def _assignments(session: Session, user_id: int) -> tuple:
-    return tuple(sorted(session.execute(select(Assignment.commitment_id, Assignment.member_id).where(Assignment.user_id == user_id)).all(),
-                        key=lambda r: (r[0], r[1] or 0)))
+    return tuple(
+        sorted(
+            session.execute(select(Assignment.commitment_id, Assignment.member_id).where(Assignment.user_id == user_id)).all(),
+            key=lambda r: (r[0], r[1] or 0),
+        )
+    )
 
 
 def _assignment_condition(rows):
     if not rows:
         return None
-    terms = [
-        Suggestion.commitment_id == c if m is None else and_(Suggestion.commitment_id == c, Suggestion.member_id == m)
-        for c, m in rows
-    ]
+    terms = [Suggestion.commitment_id == c if m is None else and_(Suggestion.commitment_id == c, Suggestion.member_id == m) for c, m in rows]
     return or_(*terms)
 
 
@@ -284,7 +285,7 @@ def encode_cursor(f: QueueFilter, value, sid: int) -> str:
     if value is None:
         raw = "null"
     elif isinstance(value, dt.datetime):
-        raw = value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
+        raw = value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
     else:
         raw = repr(float(value))
     return f"{raw}~{sid}"
@@ -298,7 +299,7 @@ def decode_cursor(f: QueueFilter, cursor: str):
             return None, sid
         if f.sort == "confidence":
             return float(raw), sid
-        return dt.datetime.fromisoformat(raw).replace(tzinfo=dt.timezone.utc), sid
+        return dt.datetime.fromisoformat(raw).replace(tzinfo=dt.UTC), sid
     except ValueError:
         raise InputError(f"after: {cursor!r} is not a queue position") from None
 
@@ -345,9 +346,7 @@ def _base(scope: Scope, columns=ROW_COLUMNS):
     return q.where(*conditions) if conditions else q
 
 
-def page(
-    session: Session, index: CatalogueIndex, f: QueueFilter, user_id: int | None, after: str | None = None, limit: int = 50
-) -> QueuePage:
+def page(session: Session, index: CatalogueIndex, f: QueueFilter, user_id: int | None, after: str | None = None, limit: int = 50) -> QueuePage:
     scope = resolve(session, index, f, user_id)
     rows = walk(session, scope, f, decode_cursor(f, after) if after else None, limit + 1)
     next_cursor = None
@@ -457,7 +456,14 @@ def counts(
 def _cube(session: Session, scope: Scope) -> list[tuple]:
     """Rows of (status, commitment id, member id, dimension id, strength, verified, flagged, n)."""
     flagged = case((FLAGGED, 1), else_=0).label("flagged")
-    keys = (Suggestion.status, Suggestion.commitment_id, Suggestion.member_id, Suggestion.dimension_id, Suggestion.strength, Suggestion.quote_verified)
+    keys = (
+        Suggestion.status,
+        Suggestion.commitment_id,
+        Suggestion.member_id,
+        Suggestion.dimension_id,
+        Suggestion.strength,
+        Suggestion.quote_verified,
+    )
     q = select(*keys, flagged, func.count().label("n")).select_from(Suggestion)
     if scope.needs_item:
         q = q.join(Item, Item.id == Suggestion.item_id)

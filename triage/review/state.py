@@ -54,9 +54,7 @@ class EvidenceState:
 
 def last_decision(session: Session, suggestion_id: int) -> Decision | None:
     return session.exec(
-        select(Decision)
-        .where(Decision.suggestion_id == suggestion_id, Decision.action.in_(STATE_ACTIONS))
-        .order_by(Decision.id.desc())
+        select(Decision).where(Decision.suggestion_id == suggestion_id, Decision.action.in_(STATE_ACTIONS)).order_by(Decision.id.desc())
     ).first()
 
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
+from triage.errors import NotFound
 from triage.models import Decision, Item, Suggestion, User
-from triage.review.decisions import NotFound
 from triage.review.state import EvidenceState, current_state, last_decision
 
 

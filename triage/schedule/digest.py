@@ -30,9 +30,16 @@ class Digest:
     failing: list[tuple[str, int, str | None]]
 
     def markdown(self) -> str:
-        lines = [f"# Triage digest {self.until:%Y-%m-%d}", "",
-                 f"{self.new_items} new items from {self.since:%Y-%m-%d %H:%M} to {self.until:%Y-%m-%d %H:%M} UTC.", "",
-                 "## New items by member", "", "| Member | Items |", "| --- | ---: |"]
+        lines = [
+            f"# Triage digest {self.until:%Y-%m-%d}",
+            "",
+            f"{self.new_items} new items from {self.since:%Y-%m-%d %H:%M} to {self.until:%Y-%m-%d %H:%M} UTC.",
+            "",
+            "## New items by member",
+            "",
+            "| Member | Items |",
+            "| --- | ---: |",
+        ]
         lines += [f"| {m} | {n} |" for m, n in self.by_member] or ["| (none) | 0 |"]
         lines += ["", "## New items by source", "", "| Source | Publisher | Items |", "| --- | --- | ---: |"]
         lines += [f"| {s} | {p} | {n} |" for s, p, n in self.by_source] or ["| (none) | | 0 |"]
@@ -47,12 +54,19 @@ def build_digest(session: Session, until: dt.datetime, hours: int = 24) -> Diges
     new_items = session.execute(select(func.count()).select_from(Item).where(*window)).scalar_one()
     member = func.coalesce(Source.member, "any")
     by_member = session.execute(
-        select(member, func.count(func.distinct(Item.id))).join(Sighting, Sighting.item_id == Item.id)
-        .join(Source, Source.id == Sighting.source_id).where(*window).group_by(member).order_by(member)
+        select(member, func.count(func.distinct(Item.id)))
+        .join(Sighting, Sighting.item_id == Item.id)
+        .join(Source, Source.id == Sighting.source_id)
+        .where(*window)
+        .group_by(member)
+        .order_by(member)
     ).all()
     by_source = session.execute(
-        select(Source.id, Source.publisher, func.count(func.distinct(Item.id))).join(Sighting, Sighting.item_id == Item.id)
-        .join(Source, Source.id == Sighting.source_id).where(*window).group_by(Source.id, Source.publisher)
+        select(Source.id, Source.publisher, func.count(func.distinct(Item.id)))
+        .join(Sighting, Sighting.item_id == Item.id)
+        .join(Source, Source.id == Sighting.source_id)
+        .where(*window)
+        .group_by(Source.id, Source.publisher)
         .order_by(func.count(func.distinct(Item.id)).desc(), Source.id)
     ).all()
     failing = session.execute(
@@ -69,7 +83,10 @@ def write_digest(settings: Settings, until: dt.datetime | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"digest-{until:%Y-%m-%d}.md"
     path.write_text(digest.markdown(), encoding="utf-8")
-    log.info("digest: %d new items; by member: %s; failing sources: %s", digest.new_items,
-             ", ".join(f"{m} {n}" for m, n in digest.by_member) or "none",
-             ", ".join(s for s, _, _ in digest.failing) or "none")
+    log.info(
+        "digest: %d new items; by member: %s; failing sources: %s",
+        digest.new_items,
+        ", ".join(f"{m} {n}" for m, n in digest.by_member) or "none",
+        ", ".join(s for s, _, _ in digest.failing) or "none",
+    )
     return path

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 # Interval triggers start at a fixed instant so every scheduler process fires at the same
 # moments; the lease then lets exactly one of them run each firing.
-ANCHOR = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+ANCHOR = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,9 @@ def poll_sources() -> None:
         log.info("poll: %d sources, %d failed, %d new items, %d duplicates", j["sources"], j["failed"], j["new"], j["duplicates"])
         return summary
 
-    run_exclusive(db.engine_for(settings.database_url), "job:poll-sources", run, settings.lease_seconds,
-                  hold_seconds=settings.schedule_poll_seconds / 2)
+    run_exclusive(
+        db.engine_for(settings.database_url), "job:poll-sources", run, settings.lease_seconds, hold_seconds=settings.schedule_poll_seconds / 2
+    )
 
 
 def classify_new() -> None:
@@ -68,37 +69,52 @@ def classify_new() -> None:
 
     def run():
         summary = classify_pending(settings)
-        log.info("classify: %d items, %d suggestions, %d failed%s", summary.items, summary.suggestions, summary.failed,
-                 f"; paused: {summary.paused}" if summary.paused else "")
+        log.info(
+            "classify: %d items, %d suggestions, %d failed%s",
+            summary.items,
+            summary.suggestions,
+            summary.failed,
+            f"; paused: {summary.paused}" if summary.paused else "",
+        )
         return summary
 
-    run_exclusive(db.engine_for(settings.database_url), "job:classify-new", run, settings.lease_seconds,
-                  hold_seconds=settings.schedule_classify_seconds / 2)
+    run_exclusive(
+        db.engine_for(settings.database_url), "job:classify-new", run, settings.lease_seconds, hold_seconds=settings.schedule_classify_seconds / 2
+    )
 
 
 def daily_digest() -> None:
     from triage.schedule.digest import write_digest
 
     settings = _settings()
-    run_exclusive(db.engine_for(settings.database_url), "job:daily-digest", lambda: write_digest(settings),
-                  settings.lease_seconds, hold_seconds=12 * 3600)
+    run_exclusive(
+        db.engine_for(settings.database_url), "job:daily-digest", lambda: write_digest(settings), settings.lease_seconds, hold_seconds=12 * 3600
+    )
 
 
 def _digest_trigger(s: Settings) -> BaseTrigger:
     hour, minute = (int(x) for x in s.digest_time.split(":"))
-    return CronTrigger(hour=hour, minute=minute, timezone=dt.timezone.utc)
+    return CronTrigger(hour=hour, minute=minute, timezone=dt.UTC)
 
 
 JOBS: list[JobSpec] = [
-    JobSpec("poll-sources", "triage.schedule.jobs:poll_sources",
-            lambda s: IntervalTrigger(seconds=s.schedule_poll_seconds, start_date=ANCHOR, timezone=dt.timezone.utc),
-            lambda s: s.schedule_poll_seconds / 2, "fetch every due source once"),
-    JobSpec("classify-new", "triage.schedule.jobs:classify_new",
-            lambda s: IntervalTrigger(seconds=s.schedule_classify_seconds, start_date=ANCHOR + dt.timedelta(seconds=30),
-                                      timezone=dt.timezone.utc),
-            lambda s: s.schedule_classify_seconds / 2, "classify new items and retry failed ones"),
-    JobSpec("daily-digest", "triage.schedule.jobs:daily_digest", _digest_trigger, lambda s: 12 * 3600,
-            "new items by member and source, failing sources"),
+    JobSpec(
+        "poll-sources",
+        "triage.schedule.jobs:poll_sources",
+        lambda s: IntervalTrigger(seconds=s.schedule_poll_seconds, start_date=ANCHOR, timezone=dt.UTC),
+        lambda s: s.schedule_poll_seconds / 2,
+        "fetch every due source once",
+    ),
+    JobSpec(
+        "classify-new",
+        "triage.schedule.jobs:classify_new",
+        lambda s: IntervalTrigger(seconds=s.schedule_classify_seconds, start_date=ANCHOR + dt.timedelta(seconds=30), timezone=dt.UTC),
+        lambda s: s.schedule_classify_seconds / 2,
+        "classify new items and retry failed ones",
+    ),
+    JobSpec(
+        "daily-digest", "triage.schedule.jobs:daily_digest", _digest_trigger, lambda s: 12 * 3600, "new items by member and source, failing sources"
+    ),
 ]
 
 

@@ -66,9 +66,7 @@ def release(engine: Engine, name: str, owner: str, hold_seconds: float = 0) -> N
     with engine.begin() as conn:
         if hold_seconds > 0:
             conn.execute(
-                update(LEASES)
-                .where(LEASES.c.name == name, LEASES.c.owner == owner)
-                .values(expires_at=utcnow() + dt.timedelta(seconds=hold_seconds))
+                update(LEASES).where(LEASES.c.name == name, LEASES.c.owner == owner).values(expires_at=utcnow() + dt.timedelta(seconds=hold_seconds))
             )
         else:
             conn.execute(delete(LEASES).where(LEASES.c.name == name, LEASES.c.owner == owner))
@@ -82,8 +80,7 @@ def holder(engine: Engine, name: str) -> tuple[str, dt.datetime] | None:
     return (row[0], row[1]) if row else None
 
 
-def run_exclusive(engine: Engine, name: str, fn: Callable[[], T], ttl: float, hold_seconds: float = 0,
-                  owner: str = OWNER) -> tuple[bool, T | None]:
+def run_exclusive(engine: Engine, name: str, fn: Callable[[], T], ttl: float, hold_seconds: float = 0, owner: str = OWNER) -> tuple[bool, T | None]:
     """Run fn under the lease `name`; (False, None) when another process holds it."""
     if not acquire(engine, name, owner, ttl):
         held = holder(engine, name)

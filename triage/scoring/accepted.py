@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from triage.catalogue.index import CatalogueIndex
-from triage.export.citation import Source
 from triage.models import User
+from triage.review.cited import CitedSource as Source
 from triage.review.evidence import accepted_evidence
 
 
@@ -42,12 +42,10 @@ class EvidenceRow:
         if self.action_date is not None:
             return self.action_date
         d = self.source.date
-        return d.astimezone(dt.timezone.utc).date() if isinstance(d, dt.datetime) else d
+        return d.astimezone(dt.UTC).date() if isinstance(d, dt.datetime) else d
 
 
-def evidence_rows(
-    session: Session, index: CatalogueIndex, commitment: int | None = None, member: str | None = None
-) -> list[EvidenceRow]:
+def evidence_rows(session: Session, index: CatalogueIndex, commitment: int | None = None, member: str | None = None) -> list[EvidenceRow]:
     """Accepted evidence of the catalogue, optionally for one commitment number and/or member."""
     commitment_id = member_id = None
     if commitment is not None:

@@ -13,13 +13,12 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from triage.accounts import can
 from triage.catalogue.index import CatalogueIndex
 from triage.catalogue.rules import format_score
-from triage.errors import InputError
+from triage.errors import Forbidden, InputError
 from triage.models import Score, ScoreChange, User, utcnow
-from triage.review.decisions import Forbidden
-from triage.scoring.store import _score_row
+from triage.policies import can
+from triage.review.scores import score_row
 
 SCORES = (-1, 0, 1)
 
@@ -107,7 +106,7 @@ def set_final(
         raise Forbidden(f"{user.username} may not set final scores (leads and admins may)")
     score = parse_score(score)
     c, m = _pair(index, commitment, member)
-    row = _score_row(session, c.id, m.id)
+    row = score_row(session, commitment_id=c.id, member_id=m.id)
     session.flush()
     if score != row.suggested and not (justification or "").strip():
         raise InputError(

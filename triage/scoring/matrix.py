@@ -137,8 +137,7 @@ class Matrix:
 def load_matrix(session: Session, index: CatalogueIndex, evidence: list[EvidenceRow] | None = None) -> Matrix:
     members = [(m.key, m.name) for m in index.members]
     commitments = [
-        CommitmentInfo(c.number, c.area, c.title, c.complete, [(d.key, d.name) for d in index.dimensions_of(c)])
-        for c in index.commitments
+        CommitmentInfo(c.number, c.area, c.title, c.complete, [(d.key, d.name) for d in index.dimensions_of(c)]) for c in index.commitments
     ]
     cells = {(c.number, key): Cell(c.number, key, name) for c in commitments for key, name in members}
     ids = [c.id for c in index.commitments]
@@ -211,7 +210,7 @@ def review_backlog(session: Session, index: CatalogueIndex) -> dict[int, Backlog
             if isinstance(oldest, str):
                 oldest = dt.datetime.fromisoformat(oldest)
             if isinstance(oldest, dt.datetime) and oldest.tzinfo is None:
-                oldest = oldest.replace(tzinfo=dt.timezone.utc)
+                oldest = oldest.replace(tzinfo=dt.UTC)
             out[c.number] = Backlog(c.number, n, oldest)
     return out
 
@@ -290,10 +289,16 @@ class Dashboard:
             "period": [m.period[0].isoformat(), m.period[1].isoformat()],
             "members": [{"key": k, "name": n} for k, n in m.members],
             "commitments": [
-                {"number": c.number, "area": c.area, "title": c.title, "complete": c.complete,
-                 "pending": self.backlog[c.number].pending,
-                 "evidence": {d.dimension: {"strong": d.strong, "weak": d.weak, "contradictory": d.contradictory}
-                              for d in self.counts.get(c.number, [])}}
+                {
+                    "number": c.number,
+                    "area": c.area,
+                    "title": c.title,
+                    "complete": c.complete,
+                    "pending": self.backlog[c.number].pending,
+                    "evidence": {
+                        d.dimension: {"strong": d.strong, "weak": d.weak, "contradictory": d.contradictory} for d in self.counts.get(c.number, [])
+                    },
+                }
                 for c in m.commitments
             ],
             "cells": [cell_json(c) for c in m.cells.values()],
@@ -339,6 +344,19 @@ def dashboard(session: Session, index: CatalogueIndex | None = None) -> Dashboar
 
 
 __all__ = [
-    "Averages", "Backlog", "Cell", "CommitmentInfo", "Dashboard", "DimensionCount", "Matrix", "Timeline",
-    "dashboard", "evidence_counts", "evidence_timeline", "format_average", "format_percent", "load_matrix", "review_backlog",
+    "Averages",
+    "Backlog",
+    "Cell",
+    "CommitmentInfo",
+    "Dashboard",
+    "DimensionCount",
+    "Matrix",
+    "Timeline",
+    "dashboard",
+    "evidence_counts",
+    "evidence_timeline",
+    "format_average",
+    "format_percent",
+    "load_matrix",
+    "review_backlog",
 ]

@@ -68,8 +68,5 @@ def score_commitment(catalogue: Catalogue, number: int, evidence: Iterable[Evide
     if commitment is None:
         raise InputError(f"unknown commitment {number} in catalogue {catalogue.id}")
     relevant = [e for e in evidence if e.commitment == number]
-    members = [
-        MemberScore(m.name, m.key, score_member(catalogue, commitment, [e for e in relevant if e.member == m.key]))
-        for m in catalogue.members
-    ]
+    members = [MemberScore(m.name, m.key, score_member(catalogue, commitment, [e for e in relevant if e.member == m.key])) for m in catalogue.members]
     return CommitmentScores(commitment, members)

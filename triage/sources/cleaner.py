@@ -17,7 +17,32 @@ from lxml import etree
 DROP = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math", "head", "title")
 # Elements that end a line of text when they end.
 BLOCKS = frozenset(
-    "p div br li ul ol h1 h2 h3 h4 h5 h6 tr table blockquote pre section article header footer dd dt figcaption hr".split()
+    [
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "table",
+        "blockquote",
+        "pre",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "dd",
+        "dt",
+        "figcaption",
+        "hr",
+    ]
 )
 # C0 controls except tab and newline (PostgreSQL refuses NUL; none of them is prose).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -163,9 +163,7 @@ class Fetcher:
                         result.outcome, result.error = "not_modified", None
                         return
                     if resp.status_code == 429 or resp.status_code >= 500:
-                        raise TransientError(
-                            f"HTTP {resp.status_code}", resp.status_code, parse_retry_after(resp.headers.get("Retry-After"))
-                        )
+                        raise TransientError(f"HTTP {resp.status_code}", resp.status_code, parse_retry_after(resp.headers.get("Retry-After")))
                     if resp.status_code >= 400:
                         raise PermanentError(f"HTTP {resp.status_code}", resp.status_code)
                     declared = resp.headers.get("Content-Length")

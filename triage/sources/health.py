@@ -37,7 +37,9 @@ class SourceHealth:
 
 def health(session: Session, include_adhoc: bool = False) -> list[SourceHealth]:
     last_ok = dict(
-        session.execute(select(FetchLog.source_id, func.max(FetchLog.started_at)).where(FetchLog.outcome.in_(OK_OUTCOMES)).group_by(FetchLog.source_id)).all()
+        session.execute(
+            select(FetchLog.source_id, func.max(FetchLog.started_at)).where(FetchLog.outcome.in_(OK_OUTCOMES)).group_by(FetchLog.source_id)
+        ).all()
     )
     items = dict(session.execute(select(Sighting.source_id, func.count(func.distinct(Sighting.item_id))).group_by(Sighting.source_id)).all())
     query = select(Source).order_by(Source.member, Source.id)
@@ -55,11 +57,26 @@ def health(session: Session, include_adhoc: bool = False) -> list[SourceHealth]:
             status = "ok"
         success = last_ok.get(s.id)
         if success is not None and success.tzinfo is None:  # raw SQL aggregate: no type decorator applied
-            success = success.replace(tzinfo=dt.timezone.utc)
-        rows.append(SourceHealth(
-            s.id, s.member, s.publisher, s.kind, s.origin, s.enabled, status, s.last_fetch_at, success, s.last_status,
-            s.error_count, s.last_error, s.next_fetch_at, items.get(s.id, 0), s.url,
-        ))
+            success = success.replace(tzinfo=dt.UTC)
+        rows.append(
+            SourceHealth(
+                s.id,
+                s.member,
+                s.publisher,
+                s.kind,
+                s.origin,
+                s.enabled,
+                status,
+                s.last_fetch_at,
+                success,
+                s.last_status,
+                s.error_count,
+                s.last_error,
+                s.next_fetch_at,
+                items.get(s.id, 0),
+                s.url,
+            )
+        )
     return rows
 
 

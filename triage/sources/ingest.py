@@ -27,7 +27,7 @@ from triage.config import Settings
 from triage.errors import InputError, TriageError
 from triage.models import CatalogueRow, FetchLog, Source, utcnow
 from triage.sources.dedup import NearDuplicates
-from triage.sources.fetcher import FetchResult, Fetcher
+from triage.sources.fetcher import Fetcher, FetchResult
 from triage.sources.parser import ParsedFeed, parse_feed
 from triage.sources.processor import Context, Counts, Processor
 
@@ -130,8 +130,16 @@ def _processor(session: Session, settings: Settings, fetcher: Fetcher | None) ->
     return Processor(session, compliance_period(session), near, settings.ingest_batch_size, extract, settings.teaser_chars)
 
 
-def _ingest_parsed(session: Session, settings: Settings, source: Source, parsed: ParsedFeed, fetched_at: dt.datetime,
-                   result: SourceResult, fetcher: Fetcher | None, adhoc: bool = False) -> None:
+def _ingest_parsed(
+    session: Session,
+    settings: Settings,
+    source: Source,
+    parsed: ParsedFeed,
+    fetched_at: dt.datetime,
+    result: SourceResult,
+    fetcher: Fetcher | None,
+    adhoc: bool = False,
+) -> None:
     if not parsed.is_feed:
         result.outcome = "parse_error"
         result.error = "not a feed: no RSS, Atom or RDF found" + (f" ({result.bozo})" if result.bozo else "")
@@ -144,10 +152,21 @@ def _ingest_parsed(session: Session, settings: Settings, source: Source, parsed:
 
 
 def _log(session: Session, source_id: str, started: dt.datetime, r: SourceResult) -> None:
-    session.add(FetchLog(
-        source_id=source_id, started_at=started, duration_ms=r.duration_ms, http_status=r.http_status, outcome=r.outcome,
-        error=r.error, bytes=r.bytes, entries=r.entries, new_items=r.new, duplicates=r.duplicates, bozo=r.bozo,
-    ))
+    session.add(
+        FetchLog(
+            source_id=source_id,
+            started_at=started,
+            duration_ms=r.duration_ms,
+            http_status=r.http_status,
+            outcome=r.outcome,
+            error=r.error,
+            bytes=r.bytes,
+            entries=r.entries,
+            new_items=r.new,
+            duplicates=r.duplicates,
+            bozo=r.bozo,
+        )
+    )
 
 
 # -- polling the registry ----------------------------------------------------------------------
@@ -160,8 +179,13 @@ def due_sources(session: Session, now: dt.datetime, only: list[str] | None = Non
     return list(session.exec(query.order_by(Source.id)))
 
 
-def ingest_due(settings: Settings, only: list[str] | None = None, on_start: Callable[[int], None] | None = None,
-               on_result: Callable[[SourceResult], None] | None = None, transport=None) -> IngestSummary:
+def ingest_due(
+    settings: Settings,
+    only: list[str] | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_result: Callable[[SourceResult], None] | None = None,
+    transport=None,
+) -> IngestSummary:
     """Fetch every due source once (or the sources named in `only`), store new items, log each fetch."""
     require_database(settings.database_url)
     engine = db.engine_for(settings.database_url)
@@ -189,8 +213,7 @@ def store_fetch(settings: Settings, source_id: str, fetched: FetchResult, fetche
     engine = db.engine_for(settings.database_url)
     now = utcnow()
     started = now - dt.timedelta(milliseconds=fetched.duration_ms)
-    result = SourceResult(source_id, fetched.outcome, fetched.status, attempts=fetched.attempts,
-                          duration_ms=fetched.duration_ms, error=fetched.error)
+    result = SourceResult(source_id, fetched.outcome, fetched.status, attempts=fetched.attempts, duration_ms=fetched.duration_ms, error=fetched.error)
     result.bytes = len(fetched.content)
     with Session(engine, expire_on_commit=False) as session:
         source = session.get(Source, source_id)
@@ -261,8 +284,13 @@ def _adhoc_source(session: Session, path: Path, parsed: ParsedFeed) -> Source:
     source = session.get(Source, source_id)
     if source is None:
         source = Source(
-            id=source_id, url=path.resolve().as_uri(), publisher=(parsed.publisher or parsed.title or path.stem)[:200],
-            language=None, kind="news", origin="adhoc", enabled=False,
+            id=source_id,
+            url=path.resolve().as_uri(),
+            publisher=(parsed.publisher or parsed.title or path.stem)[:200],
+            language=None,
+            kind="news",
+            origin="adhoc",
+            enabled=False,
         )
         session.add(source)
         session.commit()

@@ -115,7 +115,7 @@ def to_utc(parsed: time.struct_time | None) -> dt.datetime | None:
     if not parsed:
         return None
     try:
-        return dt.datetime.fromtimestamp(calendar.timegm(parsed), dt.timezone.utc)
+        return dt.datetime.fromtimestamp(calendar.timegm(parsed), dt.UTC)
     except (OverflowError, ValueError, OSError):
         return None
 

@@ -33,7 +33,7 @@ from triage.sources.parser import Entry, ParsedFeed
 log = logging.getLogger(__name__)
 
 # Before this, a feed date is a CMS default (1970-01-01, 1900, 0001), not a publication.
-PLAUSIBLE_FROM = dt.datetime(1995, 1, 1, tzinfo=dt.timezone.utc)
+PLAUSIBLE_FROM = dt.datetime(1995, 1, 1, tzinfo=dt.UTC)
 # Clocks and time zones drift; a date further ahead than this is a typo or a placeholder.
 FUTURE_SLACK = dt.timedelta(days=2)
 
@@ -130,9 +130,7 @@ class Processor:
         counts = Counts(entries=len(entries))
         s = self.session
         keys = list({e.key for e in entries})
-        seen = set(
-            s.execute(select(Sighting.entry_key).where(Sighting.source_id == ctx.source.id, Sighting.entry_key.in_(keys))).scalars()
-        )
+        seen = set(s.execute(select(Sighting.entry_key).where(Sighting.source_id == ctx.source.id, Sighting.entry_key.in_(keys))).scalars())
         fresh: list[Entry] = []
         for e in entries:
             if e.key in seen:

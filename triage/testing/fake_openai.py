@@ -13,6 +13,7 @@ requests it had in flight at once.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -34,8 +35,7 @@ class Reply:
     finish_reason: str = "stop"
 
     @classmethod
-    def answer(cls, suggestions: list[dict] | None = None, injection_suspected: bool = False,
-               gist_en: str | None = None, **kw) -> Reply:
+    def answer(cls, suggestions: list[dict] | None = None, injection_suspected: bool = False, gist_en: str | None = None, **kw) -> Reply:
         payload = {"suggestions": suggestions or [], "injection_suspected": injection_suspected, "gist_en": gist_en}
         return cls(content=json.dumps(payload), **kw)
 
@@ -63,18 +63,30 @@ def item_text(request: dict) -> str:
     return ""
 
 
-def quoting_responder(member: str = "European Union", commitment: int = 19, dimension: str = "counter",
-                      strength: str = "weak") -> Callable[[dict], Reply]:
+def quoting_responder(
+    member: str = "European Union", commitment: int = 19, dimension: str = "counter", strength: str = "weak"
+) -> Callable[[dict], Reply]:
     """Answer every request with one suggestion quoting the first line of the item's text."""
 
     def respond(request: dict) -> Reply:
         block = item_text(request)
         text = block.split("\ntext:\n", 1)[-1]
         quote = next((line.strip() for line in text.splitlines() if line.strip()), "")
-        return Reply.answer([{
-            "member": member, "commitment": commitment, "dimension": dimension, "strength": strength,
-            "contradictory": False, "confidence": 0.6, "rationale": "scripted", "action_date": None, "quote": quote,
-        }])
+        return Reply.answer(
+            [
+                {
+                    "member": member,
+                    "commitment": commitment,
+                    "dimension": dimension,
+                    "strength": strength,
+                    "contradictory": False,
+                    "confidence": 0.6,
+                    "rationale": "scripted",
+                    "action_date": None,
+                    "quote": quote,
+                }
+            ]
+        )
 
     return respond
 
@@ -185,16 +197,16 @@ class FakeOpenAI:
                     content = reply.content or ""
                     prompt_chars = sum(len(m.get("content") or "") for m in request.get("messages", []))
                     usage = reply.usage or (max(1, prompt_chars // 4), max(1, len(content) // 4))
-                    body = json.dumps({
-                        "id": f"chatcmpl-fake-{len(server.requests)}",
-                        "object": "chat.completion",
-                        "created": int(time.time()),
-                        "model": request.get("model", "fake"),
-                        "choices": [{"index": 0, "finish_reason": reply.finish_reason,
-                                     "message": {"role": "assistant", "content": content}}],
-                        "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1],
-                                  "total_tokens": usage[0] + usage[1]},
-                    }).encode()
+                    body = json.dumps(
+                        {
+                            "id": f"chatcmpl-fake-{len(server.requests)}",
+                            "object": "chat.completion",
+                            "created": int(time.time()),
+                            "model": request.get("model", "fake"),
+                            "choices": [{"index": 0, "finish_reason": reply.finish_reason, "message": {"role": "assistant", "content": content}}],
+                            "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": usage[0] + usage[1]},
+                        }
+                    ).encode()
                 self.send_response(reply.status)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(body)))
@@ -253,10 +265,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     server = FakeOpenAI(latency=args.latency, default=quoting_responder() if args.quoting else None)
     print(server.base_url, flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server._server.serve_forever()
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

@@ -14,8 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from triage import db
 from triage.config import Settings
-from triage.errors import InputError
-from triage.review.decisions import Conflict, Forbidden, NotFound
+from triage.errors import Conflict, Forbidden, InputError, NotFound
 from triage.review.queue import CountsCache
 from triage.web import render
 from triage.web.auth import CSRFRejected, LoginRequired, TooManyAttempts
@@ -141,9 +140,6 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run the app with uvicorn until interrupted (used by `triage serve` and the demo)."""
-    import uvicorn
-
-    db.require_schema(settings.database_url)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower(), proxy_headers=False)
+def app_from_environment() -> FastAPI:
+    """The app over the settings in the environment: the factory `triage.server` hands uvicorn."""
+    return create_app(Settings())

@@ -24,8 +24,8 @@ from sqlmodel import Session, select
 from triage.accounts import can, get_user, hash_password, verify_password
 from triage.catalogue.index import CatalogueIndex
 from triage.config import Settings
+from triage.errors import Forbidden
 from triage.models import CatalogueRow, LoginAttempt, User, WebSession, utcnow
-from triage.review.decisions import Forbidden
 
 COOKIE = "triage_session"
 LOGIN_COOKIE = "triage_login_csrf"  # double-submit token for the login form (no session yet)

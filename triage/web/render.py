@@ -72,14 +72,14 @@ def day(value) -> str:
     if value is None:
         return "—"
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%d")
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d")
     return value.isoformat()
 
 
 def when(value) -> str:
     if value is None:
         return "—"
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def query(params: dict, **extra) -> str:
@@ -96,7 +96,9 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(day=day, when=when, http_link=safe_url, score=format_score, printed=printed)
-    env.globals.update(any_hit=lambda pieces: any(hit for _, hit in pieces), highlight=highlight, query=query, REASONS=REASONS, REASON_LABELS=REASON_LABELS)
+    env.globals.update(
+        any_hit=lambda pieces: any(hit for _, hit in pieces), highlight=highlight, query=query, REASONS=REASONS, REASON_LABELS=REASON_LABELS
+    )
     return env
 
 

@@ -26,8 +26,17 @@ class LLMClassifier:
     kind = "llm"
     remote = True
 
-    def __init__(self, settings: Settings, catalogue: Catalogue, *, cache=None, budget: Budget | None = None,
-                 template: Template | None = None, http_client=None, write_cache: bool = True):
+    def __init__(
+        self,
+        settings: Settings,
+        catalogue: Catalogue,
+        *,
+        cache=None,
+        budget: Budget | None = None,
+        template: Template | None = None,
+        http_client=None,
+        write_cache: bool = True,
+    ):
         self.settings = settings
         self.prompt = Prompt(catalogue, template)
         self.client = LLMClient(settings, prompt_version=self.prompt.version, http_client=http_client)
@@ -103,9 +112,19 @@ class LLMClassifier:
             raw=answer.model_dump(mode="json"),
         )
         for s in answer.suggestions:
-            result.proposals.append(ProposalOut(Proposal(
-                member=s.member, commitment=s.commitment, dimension=s.dimension, strength=s.strength,
-                contradictory=s.contradictory, confidence=s.confidence, rationale=s.rationale, quote=s.quote,
-                action_date=s.action_date,
-            )))
+            result.proposals.append(
+                ProposalOut(
+                    Proposal(
+                        member=s.member,
+                        commitment=s.commitment,
+                        dimension=s.dimension,
+                        strength=s.strength,
+                        contradictory=s.contradictory,
+                        confidence=s.confidence,
+                        rationale=s.rationale,
+                        quote=s.quote,
+                        action_date=s.action_date,
+                    )
+                )
+            )
         return result

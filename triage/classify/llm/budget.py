@@ -22,8 +22,7 @@ class BudgetExhausted(RuntimeError):
 
 
 class Budget:
-    def __init__(self, tokens: int | None = None, cost_usd: float | None = None,
-                 spent_tokens: int = 0, spent_cost: float = 0.0):
+    def __init__(self, tokens: int | None = None, cost_usd: float | None = None, spent_tokens: int = 0, spent_cost: float = 0.0):
         self.tokens = tokens
         self.cost_usd = cost_usd
         self.spent_tokens = spent_tokens
@@ -62,7 +61,7 @@ class Budget:
 
 def spent_today(session: Session, now: dt.datetime | None = None) -> tuple[int, float]:
     """Tokens and cost logged since midnight UTC."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     row = session.exec(
         select(

@@ -52,7 +52,6 @@ class DbCache:
         try:
             with db.session_scope(self.url) as session:
                 if session.get(LLMCache, key) is None:
-                    session.add(LLMCache(key=key, content_hash=content_hash, prompt_version=prompt_version,
-                                         model=model, response=response))
+                    session.add(LLMCache(key=key, content_hash=content_hash, prompt_version=prompt_version, model=model, response=response))
         except IntegrityError:
             pass  # another worker cached the same answer first

@@ -113,9 +113,15 @@ class LLMClient:
 
     def _record(self, attempt: int, outcome: str, started: float, **kw) -> CallRecord:
         return CallRecord(
-            model=self.model, endpoint=self.endpoint, prompt_version=self.prompt_version, schema_hash=SCHEMA_HASH,
-            output_mode=self.output_mode, attempt=attempt, outcome=outcome,
-            latency_ms=int((time.perf_counter() - started) * 1000), **kw,
+            model=self.model,
+            endpoint=self.endpoint,
+            prompt_version=self.prompt_version,
+            schema_hash=SCHEMA_HASH,
+            output_mode=self.output_mode,
+            attempt=attempt,
+            outcome=outcome,
+            latency_ms=int((time.perf_counter() - started) * 1000),
+            **kw,
         )
 
     def cost(self, tokens_in: int, tokens_out: int) -> float:
@@ -152,8 +158,11 @@ class LLMClient:
         else:  # some local servers report no usage: estimate (about four characters a token)
             tokens_in = sum(len(m["content"]) for m in messages) // 4
             tokens_out = len(text) // 4
-        records.append(self._record(attempt[0], "ok", started, http_status=200, tokens_in=tokens_in,
-                                    tokens_out=tokens_out, cost_usd=self.cost(tokens_in, tokens_out)))
+        records.append(
+            self._record(
+                attempt[0], "ok", started, http_status=200, tokens_in=tokens_in, tokens_out=tokens_out, cost_usd=self.cost(tokens_in, tokens_out)
+            )
+        )
         return Completion(text, choice.finish_reason if choice else None)
 
     def complete(self, messages: list[dict], records: list[CallRecord]) -> Completion:

@@ -83,7 +83,7 @@ def render_commitments(cat: Catalogue) -> str:
     for c in cat.commitments:
         if not c.complete:
             continue
-        out = [f"## Commitment {c.number}: {c.area}: {c.title}", "", f"Quote: \"{c.quote}\""]
+        out = [f"## Commitment {c.number}: {c.area}: {c.title}", "", f'Quote: "{c.quote}"']
         if c.definitions:
             out += ["", "Definitions:"] + [f"- {term}: {text}" for term, text in c.definitions.items()]
         out += ["", "Dimensions (use the key):"]
@@ -117,8 +117,13 @@ def render_commitments(cat: Catalogue) -> str:
 def render_item(item: ItemInput, nonce: str) -> str:
     tag = f"item-{nonce}"
     lines = [f"title: {item.title}"]
-    for label, value in (("publisher", item.publisher), ("published", item.published), ("url", item.url),
-                         ("language", item.language), ("source member", item.source_member)):
+    for label, value in (
+        ("publisher", item.publisher),
+        ("published", item.published),
+        ("url", item.url),
+        ("language", item.language),
+        ("source member", item.source_member),
+    ):
         if value:
             lines.append(f"{label}: {value}")
     lines += ["text:", item.text]
@@ -132,15 +137,18 @@ class Prompt:
 
     def __init__(self, catalogue: Catalogue, template: Template | None = None):
         self.template = template or Template.load()
-        self.system = _fill(self.template.system, {
-            "group": catalogue.group,
-            "summit": catalogue.summit,
-            "period_start": catalogue.compliance_period.start.isoformat(),
-            "period_end": catalogue.compliance_period.end.isoformat(),
-            "members": render_members(catalogue),
-            "commitments": render_commitments(catalogue),
-            "schema": json.dumps(SCHEMA, indent=2),
-        })
+        self.system = _fill(
+            self.template.system,
+            {
+                "group": catalogue.group,
+                "summit": catalogue.summit,
+                "period_start": catalogue.compliance_period.start.isoformat(),
+                "period_end": catalogue.compliance_period.end.isoformat(),
+                "members": render_members(catalogue),
+                "commitments": render_commitments(catalogue),
+                "schema": json.dumps(SCHEMA, indent=2),
+            },
+        )
         digest = hashlib.sha256((self.system + self.template.user).encode()).hexdigest()[:8]
         self.version = f"{self.template.id}@{digest}"
 
@@ -154,6 +162,5 @@ class Prompt:
         """The turn that asks for a corrected answer after an invalid one."""
         return [
             {"role": "assistant", "content": bad_text},
-            {"role": "user", "content": f"That answer is invalid: {problem}. Reply again with only the JSON "
-                                        "object, matching the schema exactly."},
+            {"role": "user", "content": f"That answer is invalid: {problem}. Reply again with only the JSON object, matching the schema exactly."},
         ]

@@ -30,8 +30,7 @@ SCHEMA: dict = {
             "items": {
                 "type": "object",
                 "additionalProperties": False,
-                "required": ["member", "commitment", "dimension", "strength", "contradictory", "confidence",
-                             "rationale", "action_date", "quote"],
+                "required": ["member", "commitment", "dimension", "strength", "contradictory", "confidence", "rationale", "action_date", "quote"],
                 "properties": {
                     "member": {"type": "string", "description": "A member name exactly as the catalogue lists it."},
                     "commitment": {"type": "integer", "description": "The commitment's number."},
@@ -104,7 +103,5 @@ def parse_answer(text: str | None) -> Answer:
     try:
         return Answer.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in exc.errors()[:10]
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in exc.errors()[:10])
         raise InvalidAnswer(f"the answer does not match the schema: {problems}", text) from None

@@ -122,8 +122,9 @@ class RulesClassifier:
             excluded = self._exclusion(ctx, compiled)
             if excluded is not None:
                 result.exclusions.append(excluded)
-                result.traces.append(RuleTrace(excluded.rule, number, None, None, excluded.matched,
-                                               note=f"excluded: belongs to commitment {excluded.belongs_to}"))
+                result.traces.append(
+                    RuleTrace(excluded.rule, number, None, None, excluded.matched, note=f"excluded: belongs to commitment {excluded.belongs_to}")
+                )
                 continue
             best: dict[str, _Fired] = {}
             for rule, when, unless in compiled.rules:
@@ -137,8 +138,7 @@ class RulesClassifier:
             if not best:
                 continue
             if hits is None:
-                hits = self.members.detect(original=original, publisher=item.publisher,
-                                           url=item.url, source_member=item.source_member)
+                hits = self.members.detect(original=original, publisher=item.publisher, url=item.url, source_member=item.source_member)
             chosen = self.members.select(hits)
             if not chosen:
                 result.traces.append(RuleTrace(f"{number}:no-member", number, None, None, note="rules fired but no member was recognised"))
@@ -173,11 +173,13 @@ class RulesClassifier:
         if strength != rule.strength:
             confidence *= MENTION_FACTOR
         how = "collective action" if hit.collective else ", ".join(hit.cues[:3])
-        rationale = (f"rule {number}:{rule.id} ({rule.strength} {dimension}) matched "
-                     + ", ".join(repr(m) for m in fired.matched)
-                     + f"; member from {how}"
-                     + (f"; capped to {strength} (collective action)" if strength != rule.strength else "")
-                     + (f". {rule.note}" if rule.note else ""))
+        rationale = (
+            f"rule {number}:{rule.id} ({rule.strength} {dimension}) matched "
+            + ", ".join(repr(m) for m in fired.matched)
+            + f"; member from {how}"
+            + (f"; capped to {strength} (collective action)" if strength != rule.strength else "")
+            + (f". {rule.note}" if rule.note else "")
+        )
         proposal = Proposal(
             member=self._names[hit.key],
             commitment=number,
@@ -205,4 +207,3 @@ class RulesClassifier:
         if fallback is not None:
             return fallback
         return parts.first()
-

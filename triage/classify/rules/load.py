@@ -161,8 +161,10 @@ def _check(spec: RulesFile, cat: Catalogue, doc: YamlDoc) -> Iterator[Problem]:
         numbers = {x.number for x in cat.commitments}
         for k, ex in enumerate(c.exclusions):
             if ex.belongs_to is not None and ex.belongs_to not in numbers:
-                yield doc.problem(f"exclusion {ex.id!r} belongs to commitment {ex.belongs_to}, which the catalogue does not have",
-                                  [*loc, "exclusions", k, "belongs_to"])
+                yield doc.problem(
+                    f"exclusion {ex.id!r} belongs to commitment {ex.belongs_to}, which the catalogue does not have",
+                    [*loc, "exclusions", k, "belongs_to"],
+                )
             yield from exprs(ex.when, [*loc, "exclusions", k, "when"])
             yield from exprs(ex.unless, [*loc, "exclusions", k, "unless"])
         rule_ids: dict[str, int] = {}
@@ -172,7 +174,9 @@ def _check(spec: RulesFile, cat: Catalogue, doc: YamlDoc) -> Iterator[Problem]:
                 yield doc.problem(f"duplicate rule id {rule.id!r}", [*loc, "rules", k, "id"])
             rule_ids.setdefault(rule.id, k)
             if rule.dimension not in dims:
-                yield doc.problem(f"rule {rule.id!r}: commitment {c.number} has no dimension {rule.dimension!r} "
-                                  f"(it has {', '.join(sorted(dims))})", [*loc, "rules", k, "dimension"])
+                yield doc.problem(
+                    f"rule {rule.id!r}: commitment {c.number} has no dimension {rule.dimension!r} (it has {', '.join(sorted(dims))})",
+                    [*loc, "rules", k, "dimension"],
+                )
             yield from exprs(rule.when, [*loc, "rules", k, "when"])
             yield from exprs(rule.unless, [*loc, "rules", k, "unless"])

@@ -77,9 +77,9 @@ class MemberDetector:
                     self._term_member.setdefault(fold(n), m.key)
                     names.append(n)
         self._names = TermMatcher(names)
-        self._codes = re.compile(
-            r"(?<![\w.])(" + "|".join(re.escape(c) for c in sorted(codes, key=len, reverse=True)) + r")(?![\w])"
-        ) if codes else None
+        self._codes = (
+            re.compile(r"(?<![\w.])(" + "|".join(re.escape(c) for c in sorted(codes, key=len, reverse=True)) + r")(?![\w])") if codes else None
+        )
         self._code_member = codes
         self._code_name = {code: names_by_key[key] for code, key in codes.items()}
         self._mask = TermMatcher(spec.mentions.mask) if spec.mentions.mask else None
@@ -107,8 +107,9 @@ class MemberDetector:
         original text, case-sensitive), each with a map from what matched to the member."""
         words = {_plain(fold(t)): k for t, k in terms.items() if not _is_acronym(t)}
         acronyms = {t: k for t, k in terms.items() if _is_acronym(t)}
-        acr = re.compile(r"(?<![\w.])(" + "|".join(re.escape(a) for a in sorted(acronyms, key=len, reverse=True))
-                         + r")(?![\w])") if acronyms else None
+        acr = (
+            re.compile(r"(?<![\w.])(" + "|".join(re.escape(a) for a in sorted(acronyms, key=len, reverse=True)) + r")(?![\w])") if acronyms else None
+        )
         return TermMatcher([t for t in terms if not _is_acronym(t)]), words, acr, acronyms
 
     def _masked(self, folded: str) -> TextIndex:
@@ -128,8 +129,10 @@ class MemberDetector:
             # countries ("British and Spanish authorities" says nothing about who led).
             between = r"(?:[^\w.;!?]+(?!(?:and|et|und|e|ed|or|ou|oder|o|with|avec|mit|con)\b)[\w'-]+){0,2}?"
             after = re.compile(rf"{between}[^\w.;!?]+(?:{self._authority})")
-            before = re.compile(rf"(?:{self._authority})[^\w.;!?]+(?:of|de|du|des|der|di|del|della|dello|von)"
-                                rf"[^\w.;!?]+(?:(?:the|la|le|l'|l)[^\w.;!?]*)?$")
+            before = re.compile(
+                rf"(?:{self._authority})[^\w.;!?]+(?:of|de|du|des|der|di|del|della|dello|von)"
+                rf"[^\w.;!?]+(?:(?:the|la|le|l'|l)[^\w.;!?]*)?$"
+            )
             self._authority_rx["rx"] = (after, before)
         return self._authority_rx["rx"]
 
@@ -177,8 +180,7 @@ class MemberDetector:
                 return key
         return None
 
-    def detect(self, *, original: str, publisher: str | None, url: str | None,
-               source_member: str | None) -> dict[str, MemberHit]:
+    def detect(self, *, original: str, publisher: str | None, url: str | None, source_member: str | None) -> dict[str, MemberHit]:
         hits: dict[str, MemberHit] = {}
         original = unicodedata.normalize("NFKC", original)
 
@@ -202,8 +204,7 @@ class MemberDetector:
                 mentions[key] = mentions.get(key, 0) + 1
             expanded = self._codes.sub(lambda m: self._code_name[m.group(1)], original)
         index = self._masked(fold(expanded))
-        for kind, (matcher, word_member, acronyms, acronym_member) in (("agency", self._agencies),
-                                                                        ("official", self._officials)):
+        for kind, (matcher, word_member, acronyms, acronym_member) in (("agency", self._agencies), ("official", self._officials)):
             for m in matcher.finditer(index):
                 add(word_member.get(_plain(m.group(0))), ACTOR, f"{kind}:{m.group(0)}")
             if acronyms is not None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends
 
-from triage.accounts import can
+from triage.policies import can
 from triage.web.auth import csrf_protect
 
 

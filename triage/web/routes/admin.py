@@ -7,9 +7,8 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session, select
 
 from triage.accounts import add_user, set_active, set_role
-from triage.errors import InputError
+from triage.errors import InputError, NotFound
 from triage.models import ROLES, Source, User
-from triage.review.decisions import NotFound
 from triage.web import render
 from triage.web.auth import Viewer, catalogue_index, current_viewer, get_db, require
 from triage.web.routes import protected
@@ -33,7 +32,9 @@ async def create(request: Request, viewer: Viewer = Depends(current_viewer), db:
     require(viewer, "manage")
     form = await request.form()
     try:
-        user, password = add_user(db, viewer.user, str(form.get("username") or ""), str(form.get("role") or ""), str(form.get("password") or "") or None)
+        user, password = add_user(
+            db, viewer.user, str(form.get("username") or ""), str(form.get("role") or ""), str(form.get("password") or "") or None
+        )
         db.commit()
     except InputError as exc:
         db.rollback()

@@ -31,8 +31,9 @@ def assignments_page(request: Request, viewer: Viewer = Depends(current_viewer),
     require(viewer, "assign")
     index = catalogue_index(request, db)
     users = db.exec(select(User).where(User.active).order_by(User.username)).all()
-    return render.page(request, "assignments.html", rows=list_assignments(db, index), users=users, index=index,
-                       notice=request.query_params.get("notice"))
+    return render.page(
+        request, "assignments.html", rows=list_assignments(db, index), users=users, index=index, notice=request.query_params.get("notice")
+    )
 
 
 @router.post("/assignments")

@@ -17,7 +17,21 @@ from triage.web.routes import protected
 
 router = protected()
 
-FIELDS = ("url", "title", "publisher", "published", "language", "text", "member", "commitment", "dimension", "strength", "quote", "action_date", "rationale")
+FIELDS = (
+    "url",
+    "title",
+    "publisher",
+    "published",
+    "language",
+    "text",
+    "member",
+    "commitment",
+    "dimension",
+    "strength",
+    "quote",
+    "action_date",
+    "rationale",
+)
 
 
 def _form_page(request, db, values: dict, problems: list[str] | None = None, status_code: int = 200):
@@ -55,9 +69,19 @@ def _parse(values: dict) -> ManualEvidence:
     if problems:
         raise InputError(problems)
     return ManualEvidence(
-        url=values["url"], title=values["title"], publisher=values["publisher"], published=published, text=values["text"],
-        member=values["member"], commitment=commitment, dimension=values["dimension"], strength=values["strength"],
-        quote=values["quote"], action_date=action_date, rationale=values["rationale"], language=values["language"].strip() or None,
+        url=values["url"],
+        title=values["title"],
+        publisher=values["publisher"],
+        published=published,
+        text=values["text"],
+        member=values["member"],
+        commitment=commitment,
+        dimension=values["dimension"],
+        strength=values["strength"],
+        quote=values["quote"],
+        action_date=action_date,
+        rationale=values["rationale"],
+        language=values["language"].strip() or None,
     )
 
 

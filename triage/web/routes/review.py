@@ -11,10 +11,10 @@ from starlette.concurrency import run_in_threadpool
 
 from triage.catalogue.index import CatalogueIndex
 from triage.catalogue.load import load_catalogue
-from triage.errors import InputError
+from triage.errors import InputError, NotFound
 from triage.models import Suggestion, User
 from triage.review import queue as q
-from triage.review.decisions import Conflict, Edit, NotFound, decide, undo_last
+from triage.review.decisions import DecisionConflict, Edit, decide, undo_last
 from triage.review.story import load_story
 from triage.web import render
 from triage.web.auth import Viewer, catalogue_index, current_viewer, get_db, require, settings_of
@@ -144,12 +144,19 @@ async def decide_route(request: Request, suggestion_id: int, viewer: Viewer = De
         f = filter_from(request, index, str(form.get("back") or ""))
         try:
             decision = decide(
-                db, index, suggestion_id=suggestion_id, user=viewer.user, action=action, version=version,
-                reason=str(form.get("reason") or "") or None, note=str(form.get("note") or ""), edit=edit,
+                db,
+                index,
+                suggestion_id=suggestion_id,
+                user=viewer.user,
+                action=action,
+                version=version,
+                reason=str(form.get("reason") or "") or None,
+                note=str(form.get("note") or ""),
+                edit=edit,
             )
             db.commit()
             request.app.state.counts_cache.invalidate()
-        except Conflict as exc:
+        except DecisionConflict as exc:
             db.rollback()
             return index, f, None, exc
         return index, f, decision, None
@@ -165,8 +172,13 @@ async def decide_route(request: Request, suggestion_id: int, viewer: Viewer = De
                     "message": str(conflict),
                     "current": _state_json(index, conflict.state),
                     "version": conflict.suggestion.version,
-                    "last": None if conflict.last is None else {
-                        "action": conflict.last.action, "by": last_by, "at": conflict.last.created_at.isoformat(), "reason": conflict.last.reason,
+                    "last": None
+                    if conflict.last is None
+                    else {
+                        "action": conflict.last.action,
+                        "by": last_by,
+                        "at": conflict.last.created_at.isoformat(),
+                        "reason": conflict.last.reason,
                     },
                     "url": here,
                 },
@@ -202,5 +214,7 @@ async def undo(request: Request, viewer: Viewer = Depends(current_viewer), db: S
     f = filter_from(request, index, str(form.get("back") or ""))
     url = _review_url(decision.suggestion_id, f)
     if render.wants_json(request):
-        return JSONResponse({"ok": True, "undone": decision.after.get("undoes"), "suggestion": decision.suggestion_id, "status": decision.status_after, "url": url})
+        return JSONResponse(
+            {"ok": True, "undone": decision.after.get("undoes"), "suggestion": decision.suggestion_id, "status": decision.status_after, "url": url}
+        )
     return RedirectResponse(url, status_code=303)

@@ -16,14 +16,13 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
-from triage.accounts import can
 from triage.catalogue.index import CatalogueIndex
-from triage.errors import InputError
+from triage.errors import InputError, NotFound
 from triage.export.citation import citation
 from triage.export.files import ExportFile, export_evidence, export_report, export_scores
 from triage.export.plots import evidence_plot
 from triage.models import User
-from triage.review.decisions import NotFound
+from triage.policies import can
 from triage.scoring.accepted import evidence_rows
 from triage.scoring.final import history, set_final
 from triage.scoring.matrix import dashboard, evidence_timeline, load_matrix
@@ -109,8 +108,17 @@ def _pair(index: CatalogueIndex, commitment: int, member: str):
     return c, m
 
 
-def _cell_page(request: Request, db: Session, viewer: Viewer, commitment: int, member: str, status_code: int = 200,
-               problems: list[str] | None = None, values: dict | None = None, notice: str | None = None):
+def _cell_page(
+    request: Request,
+    db: Session,
+    viewer: Viewer,
+    commitment: int,
+    member: str,
+    status_code: int = 200,
+    problems: list[str] | None = None,
+    values: dict | None = None,
+    notice: str | None = None,
+):
     index = catalogue_index(request, db)
     c, m = _pair(index, commitment, member)
     rows = evidence_rows(db, index, c.number, m.key)
@@ -124,10 +132,22 @@ def _cell_page(request: Request, db: Session, viewer: Viewer, commitment: int, m
     current = "n/a" if cell.final_set and cell.final is None else ("" if not cell.final_set else str(cell.final))
     values = values or {"score": current or ("" if cell.suggested is None else str(cell.suggested)), "justification": cell.justification or ""}
     return render.page(
-        request, "score_cell.html", status_code=status_code,
-        info=matrix.commitment(c.number), cell=cell, matrix=matrix, rows=rows, trail=trail, names=names,
-        may_score=can(viewer.user, "score"), choices=SCORE_CHOICES, values=values, problems=problems or [], notice=notice,
-        seen=trail[-1].id if trail else 0, citation=citation,
+        request,
+        "score_cell.html",
+        status_code=status_code,
+        info=matrix.commitment(c.number),
+        cell=cell,
+        matrix=matrix,
+        rows=rows,
+        trail=trail,
+        names=names,
+        may_score=can(viewer.user, "score"),
+        choices=SCORE_CHOICES,
+        values=values,
+        problems=problems or [],
+        notice=notice,
+        seen=trail[-1].id if trail else 0,
+        citation=citation,
     )
 
 
@@ -156,8 +176,9 @@ async def set_cell(request: Request, commitment: int, member: str, viewer: Viewe
             by = "Someone" if last is None else (db.get(User, last.user_id).username if last.user_id else f"A score {last.origin}")
             return 409, [f"{by} changed this final score while you were editing; nothing was saved. Here is the current state."], None
         try:
-            change = set_final(db, index, commitment=c.number, member=m.key, score=values["score"], user=viewer.user,
-                               justification=values["justification"])
+            change = set_final(
+                db, index, commitment=c.number, member=m.key, score=values["score"], user=viewer.user, justification=values["justification"]
+            )
         except InputError as exc:
             db.rollback()
             return 400, [str(p) for p in exc.problems], None
@@ -167,5 +188,4 @@ async def set_cell(request: Request, commitment: int, member: str, viewer: Viewe
     status, problems, target = await run_in_threadpool(work)
     if target:
         return RedirectResponse(target, status_code=303)
-    return await run_in_threadpool(_cell_page, request, db, viewer, commitment, member, status, problems,
-                                   values if status == 400 else None)
+    return await run_in_threadpool(_cell_page, request, db, viewer, commitment, member, status, problems, values if status == 400 else None)

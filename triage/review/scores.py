@@ -1,17 +1,24 @@
-"""Suggested scores kept in step with accepted evidence, one (member, commitment) at a time."""
+"""Suggested scores kept in step with accepted evidence, one (member, commitment) at a time.
+
+This lives in the review layer because whoever writes evidence (a decision, an undo, an
+import) must refresh the pair it touched in the same transaction; a suggested score is a
+projection of evidence through the catalogue's rule, which sits below review. Final scores,
+the matrix and averages are the scoring layer's.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from triage.catalogue.index import CatalogueIndex
 from triage.catalogue.rules import EvidenceMark, Rule, evaluate, state_from_evidence
 from triage.models import Score, utcnow
+from triage.vocab import Strength
 from triage.review.evidence import accepted_marks
 
 
-def _score_row(session: Session, commitment_id: int, member_id: int) -> Score:
+def score_row(session: Session, *, commitment_id: int, member_id: int) -> Score:
     row = session.exec(select(Score).where(Score.commitment_id == commitment_id, Score.member_id == member_id)).first()
     if row is not None:
         return row
@@ -24,14 +31,14 @@ def _score_row(session: Session, commitment_id: int, member_id: int) -> Score:
     return row
 
 
-def suggest(session: Session, index: CatalogueIndex, commitment_id: int, member_id: int) -> tuple[int | None, str]:
+def suggest(session: Session, index: CatalogueIndex, *, commitment_id: int, member_id: int) -> tuple[int | None, str]:
     """The rule applied to the pair's accepted evidence: (score, explanation)."""
     commitment = index.commitment_by_id(commitment_id)
     if commitment is None or not commitment.complete or not commitment.rule:
         return None, "The commitment is incomplete in the catalogue, so no score is suggested."
     dims = {d.id: d.key for d in index.dimensions_of(commitment)}
     marks = [
-        EvidenceMark(dims[dimension_id], strength, contradictory)
+        EvidenceMark(dims[dimension_id], Strength(strength), contradictory)
         for dimension_id, strength, contradictory in accepted_marks(session, commitment_id, member_id)
         if dimension_id in dims
     ]
@@ -39,9 +46,9 @@ def suggest(session: Session, index: CatalogueIndex, commitment_id: int, member_
     return verdict.score, verdict.explanation
 
 
-def refresh_suggested(session: Session, index: CatalogueIndex, commitment_id: int, member_id: int) -> Score:
-    score, explanation = suggest(session, index, commitment_id, member_id)
-    row = _score_row(session, commitment_id, member_id)
+def refresh_suggested(session: Session, index: CatalogueIndex, *, commitment_id: int, member_id: int) -> Score:
+    score, explanation = suggest(session, index, commitment_id=commitment_id, member_id=member_id)
+    row = score_row(session, commitment_id=commitment_id, member_id=member_id)
     row.suggested, row.explanation, row.suggested_at = score, explanation, utcnow()
     session.add(row)
     return row
@@ -55,14 +62,17 @@ def refresh_all(session: Session, index: CatalogueIndex) -> int:
     """
     n = 0
     for commitment in index.commitments:
+        assert commitment.id is not None  # rows of a loaded catalogue
         if commitment.complete:
             for member in index.members:
-                refresh_suggested(session, index, commitment.id, member.id)
+                assert member.id is not None
+                refresh_suggested(session, index, commitment_id=commitment.id, member_id=member.id)
                 n += 1
             continue
-        stale = session.exec(select(Score).where(Score.commitment_id == commitment.id, Score.suggested.is_not(None)))
+        stale = session.exec(select(Score).where(Score.commitment_id == commitment.id, col(Score.suggested).is_not(None)))
         for row in stale:
-            row.suggested, row.explanation, row.suggested_at = None, suggest(session, index, commitment.id, row.member_id)[1], utcnow()
+            explanation = suggest(session, index, commitment_id=commitment.id, member_id=row.member_id)[1]
+            row.suggested, row.explanation, row.suggested_at = None, explanation, utcnow()
             session.add(row)
             n += 1
     session.flush()

@@ -1,0 +1,123 @@
+"""Every closed vocabulary of Triage, as `StrEnum`s in one place.
+
+The values are the strings stored in the database and shown in the CLI and the web app,
+so a member of an enum compares equal to its stored string and can be written anywhere
+a string is expected. Adding a value here is the one place a new state or kind starts.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ItemState(StrEnum):
+    """new -> not_candidate | candidate -> classified | not_relevant | failed."""
+
+    NEW = "new"
+    NOT_CANDIDATE = "not_candidate"
+    CANDIDATE = "candidate"
+    CLASSIFIED = "classified"
+    NOT_RELEVANT = "not_relevant"
+    FAILED = "failed"
+
+
+class ItemOrigin(StrEnum):
+    FEED = "feed"
+    MANUAL = "manual"
+    IMPORT = "import"
+
+
+class SuggestionState(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"
+
+
+class AgentKind(StrEnum):
+    """Who proposed a suggestion."""
+
+    RULES = "rules"
+    LLM = "llm"
+    LEARNED = "learned"
+    ANALYST = "analyst"
+    IMPORT = "import"
+
+
+class Strength(StrEnum):
+    STRONG = "strong"
+    WEAK = "weak"
+
+
+class DecisionAction(StrEnum):
+    ACCEPT = "accept"
+    REJECT = "reject"
+    EDIT = "edit"
+    NOTE = "note"
+    UNDO = "undo"
+
+
+# Decisions that change a suggestion's state; a note does not.
+STATE_ACTIONS: tuple[DecisionAction, ...] = (DecisionAction.ACCEPT, DecisionAction.REJECT, DecisionAction.EDIT, DecisionAction.UNDO)
+
+
+class RejectReason(StrEnum):
+    NOT_RELEVANT = "not_relevant"
+    WRONG_MEMBER = "wrong_member"
+    WRONG_COMMITMENT = "wrong_commitment"
+    WRONG_DIMENSION = "wrong_dimension"
+    OUTSIDE_PERIOD = "outside_period"
+    DUPLICATE = "duplicate"
+    BORDER_ENFORCEMENT_C18 = "border_enforcement_c18"
+    OTHER = "other"
+
+
+class Role(StrEnum):
+    ANALYST = "analyst"
+    LEAD = "lead"
+    ADMIN = "admin"
+
+
+class Permission(StrEnum):
+    REVIEW = "review"
+    SCORE = "score"
+    ASSIGN = "assign"
+    MANAGE = "manage"
+
+
+class SourceKind(StrEnum):
+    OFFICIAL = "official"
+    NEWS = "news"
+
+
+class SourceOrigin(StrEnum):
+    REGISTRY = "registry"
+    CLI = "cli"
+    ADHOC = "adhoc"
+
+
+class FetchOutcome(StrEnum):
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"
+    ERROR = "error"
+    PARSE_ERROR = "parse_error"
+
+
+class ScoreOrigin(StrEnum):
+    LEAD = "lead"
+    IMPORT = "import"
+
+
+class LLMOutcome(StrEnum):
+    OK = "ok"
+    REPAIRED = "repaired"
+    INVALID = "invalid"
+    HTTP_ERROR = "http_error"
+    TIMEOUT = "timeout"
+    RATE_LIMITED = "rate_limited"
+    BUDGET = "budget"
+
+
+class OutputMode(StrEnum):
+    JSON_SCHEMA = "json_schema"
+    JSON_OBJECT = "json_object"
