@@ -14,8 +14,8 @@ from sqlmodel import Session, col, select
 from triage.catalogue.index import CatalogueIndex
 from triage.catalogue.rules import EvidenceMark, Rule, evaluate, state_from_evidence
 from triage.models import Score, utcnow
-from triage.vocab import Strength
 from triage.review.evidence import accepted_marks
+from triage.vocab import Strength
 
 
 def score_row(session: Session, *, commitment_id: int, member_id: int) -> Score:
