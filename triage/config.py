@@ -7,7 +7,6 @@ docs/configuration.md and a test keeps that file true.
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -331,8 +330,3 @@ def docs_markdown() -> str:
         env = ", ".join(f"`{e}`" for e in env_names(name))
         lines.append(f"| {env} | {default} | {field.description} |")
     return "\n".join(lines) + "\n"
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()

@@ -390,8 +390,3 @@ def coverage(rule: Rule, dims: Sequence[str]) -> Coverage:
         redundant=[g for g in ordered if len(g.outcome) > 1 and len(set(g.outcome)) == 1],
         outcomes=outcomes,
     )
-
-
-def example_words(state: State) -> str:
-    shown = [f"{d} {lv}" for d, lv in zip(state.dims, state.levels) if lv != "none"]
-    return ", ".join(shown) if shown else "no action"

@@ -2,14 +2,14 @@
 
 from triage.models.catalogue import CatalogueRow, CommitmentRow, DimensionRow, MemberRow
 from triage.models.decision import ACTIONS, REJECT_REASONS, Decision
-from triage.models.item import ITEM_STATES, Item, ItemPublic, Sighting
+from triage.models.item import ITEM_STATES, Item, Sighting
 from triage.models.lease import Lease
 from triage.models.llm import LLMCache, LLMCall
 from triage.models.score import Score, ScoreChange
-from triage.models.source import FetchLog, Source, SourcePublic
-from triage.models.suggestion import SUGGESTION_STATES, Suggestion, SuggestionPublic
+from triage.models.source import FetchLog, Source
+from triage.models.suggestion import SUGGESTION_STATES, Suggestion
 from triage.models.types import UTCDateTime, utcnow
-from triage.models.user import ROLES, Assignment, LoginAttempt, User, UserPublic, WebSession
+from triage.models.user import ROLES, Assignment, LoginAttempt, User, WebSession
 
 __all__ = [
     "ACTIONS",
@@ -24,7 +24,6 @@ __all__ = [
     "DimensionRow",
     "FetchLog",
     "Item",
-    "ItemPublic",
     "LLMCache",
     "LLMCall",
     "Lease",
@@ -34,12 +33,9 @@ __all__ = [
     "ScoreChange",
     "Sighting",
     "Source",
-    "SourcePublic",
     "Suggestion",
-    "SuggestionPublic",
     "UTCDateTime",
     "User",
-    "UserPublic",
     "WebSession",
     "utcnow",
 ]

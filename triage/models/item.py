@@ -43,14 +43,6 @@ class Item(ItemBase, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class ItemPublic(ItemBase):
-    id: int
-    canonical_url: str | None
-    fetched_at: dt.datetime
-    in_period: bool | None
-    status: str
-
-
 class Sighting(SQLModel, table=True):
     """One item seen in one feed; the same story syndicated widely is one item, many sightings."""
 

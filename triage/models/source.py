@@ -34,13 +34,6 @@ class Source(SourceBase, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class SourcePublic(SourceBase):
-    last_fetch_at: dt.datetime | None = None
-    last_status: int | None = None
-    last_error: str | None = None
-    error_count: int = 0
-
-
 class FetchLog(SQLModel, table=True):
     __tablename__ = "fetch_log"
 

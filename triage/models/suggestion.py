@@ -46,16 +46,3 @@ class Suggestion(SuggestionBase, table=True):
     version: int = 1  # bumped by every decision; a stale version is a conflict
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-
-class SuggestionPublic(SuggestionBase):
-    id: int
-    item_id: int
-    member_id: int
-    commitment_id: int
-    dimension_id: int
-    quote_verified: bool
-    flags: list[str]
-    agent: str
-    status: str
-    version: int

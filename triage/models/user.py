@@ -28,10 +28,6 @@ class User(UserBase, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class UserPublic(UserBase):
-    id: int
-
-
 class Assignment(SQLModel, table=True):
     """An analyst staffed on a (commitment, member) pair; member None means all members."""
 
