@@ -7,7 +7,7 @@ produce `file:line: what is wrong`, not a traceback.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -105,7 +105,7 @@ def read_yaml(path: Path) -> YamlDoc:
     return YamlDoc(path, data, root)
 
 
-def _describe(error: dict) -> str:
+def _describe(error: Mapping[str, Any]) -> str:
     loc = ".".join(str(p) for p in error["loc"])
     msg = error["msg"]
     if error["type"] == "extra_forbidden":

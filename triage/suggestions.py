@@ -65,15 +65,11 @@ def store_suggestion(
 ) -> tuple[Suggestion, bool]:
     """Validate and store; returns (suggestion, created). Re-running the same agent on the
     same item adds nothing (unique per item x member x commitment x dimension x agent)."""
-    member = index.member(proposal.member)
-    if member is None:
-        raise InvalidProposal(f"unknown member {proposal.member!r}")
-    commitment = index.commitment(proposal.commitment)
-    if commitment is None:
-        raise InvalidProposal(f"unknown commitment {proposal.commitment!r}")
-    dimension = index.dimension(commitment, proposal.dimension)
-    if dimension is None:
-        raise InvalidProposal(f"commitment {commitment.number} has no dimension {proposal.dimension!r}")
+    found, problems = index.problems(member=proposal.member, commitment=proposal.commitment, dimension=proposal.dimension)
+    if problems:
+        raise InvalidProposal("; ".join(p.message for p in problems))
+    member, commitment, dimension = found.member, found.commitment, found.dimension
+    assert member is not None and commitment is not None and dimension is not None
     if proposal.strength not in ("strong", "weak"):
         raise InvalidProposal(f"strength must be strong or weak, not {proposal.strength!r}")
 
@@ -106,6 +102,7 @@ def store_suggestion(
     if not commitment.complete:
         flags.append(FLAG_INCOMPLETE_COMMITMENT)
 
+    assert item.id is not None and member.id is not None and commitment.id is not None and dimension.id is not None
     suggestion = Suggestion(
         item_id=item.id,
         member_id=member.id,

@@ -205,7 +205,8 @@ def test_unknown_member_is_dropped_and_recorded(loaded_db, llm_env):
     assert summary.suggestions == 1 and summary.dropped == 2
     it = assert_nothing_lost(loaded_db)[item_id]
     assert it.status == "classified"
-    assert "dropped 2 invalid suggestion(s): unknown member 'Atlantis'; commitment 19 has no dimension 'deter'" in it.status_reason
+    assert "dropped 2 invalid suggestion(s): unknown member 'Atlantis' (members: Canada" in it.status_reason
+    assert "commitment 19 has no dimension 'deter' (dimensions: prevent, counter, dismantle, disrupt)" in it.status_reason
 
 
 def test_a_quote_not_in_the_text_is_stored_flagged_unverified(loaded_db, llm_env):

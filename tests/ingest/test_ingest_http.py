@@ -73,7 +73,7 @@ CASES = {
 
 def _rows(url):
     with Session(db.engine_for(url)) as s:
-        return (list(s.exec(select(FetchLog))), list(s.exec(select(Item).order_by(Item.id))), s.get(Source, "s1"))
+        return (list(s.exec(select(FetchLog).order_by(FetchLog.id))), list(s.exec(select(Item).order_by(Item.id))), s.get(Source, "s1"))
 
 
 @pytest.mark.parametrize("case", list(CASES))

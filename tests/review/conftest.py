@@ -8,11 +8,9 @@ from dataclasses import dataclass
 import pytest
 from sqlmodel import Session
 
+from tests.factories import make_item, make_suggestion, make_user
 from triage import db
-from triage.accounts import create_user
 from triage.catalogue.index import CatalogueIndex
-from triage.items import ItemDraft, store_item
-from triage.suggestions import Proposal, store_suggestion
 
 UTC = dt.UTC
 
@@ -30,9 +28,9 @@ class World:
 def world(loaded_db) -> World:
     with db.session_scope(loaded_db) as s:
         index = CatalogueIndex.load(s)
-        ana = create_user(s, "ana", "analyst", "password-ana")
-        bob = create_user(s, "bob", "analyst", "password-bob")
-        lea = create_user(s, "lea", "lead", "password-lea")
+        ana = make_user(s, username="ana")
+        bob = make_user(s, username="bob")
+        lea = make_user(s, username="lea", role="lead")
         ids = []
         for n, (member, dim, strength) in enumerate(
             [
@@ -42,23 +40,9 @@ def world(loaded_db) -> World:
                 ("Japan", "counter", "weak"),
             ]
         ):
-            item, _ = store_item(
-                s,
-                ItemDraft(
-                    title=f"Item {n}",
-                    text=f"On {n + 1} July 2024 the government acted number {n}.",
-                    published_at=dt.datetime(2024, 7, n + 1, tzinfo=UTC),
-                ),
-                index.period,
-            )
-            sug, _ = store_suggestion(
-                s,
-                index,
-                item,
-                Proposal(member, 19, dim, strength, quote=f"acted number {n}", action_date=dt.date(2024, 7, n + 1)),
-                agent="rules:test",
-                agent_kind="rules",
-            )
+            day = dt.date(2024, 7, n + 1)
+            item = make_item(s, index, title=f"Item {n}", text=f"On {n + 1} July 2024 the government acted number {n}.", published=day)
+            sug = make_suggestion(s, index, item=item, member=member, dimension=dim, strength=strength, quote=f"acted number {n}", action_date=day)
             ids.append(sug.id)
         return World(loaded_db, ana.id, bob.id, lea.id, ids)
 

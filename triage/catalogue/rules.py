@@ -95,8 +95,8 @@ def parse_count(value: object) -> Count:
         v = m["exact"] if m["exact"] == "all" else int(m["exact"])
         return Count(text, v, v)
     if m["lo"]:
-        hi = m["hi"] if m["hi"] == "all" else int(m["hi"])
-        if hi != "all" and int(m["lo"]) > hi:
+        hi: int | str = m["hi"] if m["hi"] == "all" else int(m["hi"])
+        if isinstance(hi, int) and int(m["lo"]) > hi:
             raise ValueError(f"{text!r}: the lower bound is above the upper bound")
         return Count(text, int(m["lo"]), hi)
     n = int(m["n"])
@@ -185,7 +185,7 @@ class EvidenceMark:
 
 
 def state_from_evidence(dims: Sequence[str], evidence: Iterable[EvidenceMark]) -> State:
-    best = dict.fromkeys(dims, "none")
+    best: dict[str, Level] = dict.fromkeys(dims, "none")
     contradictory = False
     for ev in evidence:
         if ev.contradictory:
@@ -193,7 +193,7 @@ def state_from_evidence(dims: Sequence[str], evidence: Iterable[EvidenceMark]) -
             contradictory = True
             continue
         if RANK[ev.strength] > RANK[best[ev.dimension]]:
-            best[ev.dimension] = ev.strength
+            best[ev.dimension] = "strong" if ev.strength == "strong" else "weak"
     return State(tuple(dims), tuple(best[d] for d in dims), contradictory)
 
 
@@ -357,9 +357,9 @@ def enumerate_states(dims: tuple[str, ...], named: bool) -> Iterable[tuple[State
         else:
             for s in range(n + 1):
                 for w in range(n - s + 1):
-                    levels = ("strong",) * s + ("weak",) * w + ("none",) * (n - s - w)
+                    by_count: tuple[Level, ...] = ("strong",) * s + ("weak",) * w + ("none",) * (n - s - w)
                     ways = math.comb(n, s) * math.comb(n - s, w)
-                    yield State(dims, levels, contradictory), ways
+                    yield State(dims, by_count, contradictory), ways
 
 
 MAX_EXHAUSTIVE_DIMS = 12

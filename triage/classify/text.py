@@ -134,6 +134,8 @@ def first_date(text: str) -> dt.date | None:
             parts = dict(zip(order, match.groups(), strict=True))
             month = parts["m"]
             month_no = int(month) if month.isdigit() else _MONTHS.get(month)
+            if month_no is None:
+                continue
             try:
                 day = dt.date(int(parts["y"]), month_no, int(parts["d"]))
             except (TypeError, ValueError):

@@ -28,7 +28,7 @@ from triage.models import Lease, utcnow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-LEASES = Lease.__table__
+LEASES = Lease.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table classes
 
 # One owner name per process: host, pid and a random part (pids are reused).
 OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"

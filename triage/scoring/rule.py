@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
+from triage.catalogue.index import CatalogueIndex
 from triage.catalogue.rules import Verdict, evaluate, format_score, state_from_evidence
 from triage.catalogue.schema import Catalogue, Commitment
 from triage.errors import InputError
@@ -64,9 +65,9 @@ def score_member(catalogue: Catalogue, commitment: Commitment, evidence: Iterabl
 
 def score_commitment(catalogue: Catalogue, number: int, evidence: Iterable[Evidence]) -> CommitmentScores:
     """Every member of the catalogue is scored; a member with no evidence took no action."""
+    CatalogueIndex.from_catalogue(catalogue).resolve(commitment=number)
     commitment = catalogue.commitment(number)
-    if commitment is None:
-        raise InputError(f"unknown commitment {number} in catalogue {catalogue.id}")
+    assert commitment is not None
     relevant = [e for e in evidence if e.commitment == number]
     members = [MemberScore(m.name, m.key, score_member(catalogue, commitment, [e for e in relevant if e.member == m.key])) for m in catalogue.members]
     return CommitmentScores(commitment, members)
