@@ -31,7 +31,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
@@ -357,7 +357,7 @@ def enumerate_states(dims: tuple[str, ...], named: bool) -> Iterable[tuple[State
         else:
             for s in range(n + 1):
                 for w in range(n - s + 1):
-                    by_count: tuple[Level, ...] = ("strong",) * s + ("weak",) * w + ("none",) * (n - s - w)
+                    by_count = cast(tuple[Level, ...], ("strong",) * s + ("weak",) * w + ("none",) * (n - s - w))
                     ways = math.comb(n, s) * math.comb(n - s, w)
                     yield State(dims, by_count, contradictory), ways
 
