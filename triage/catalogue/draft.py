@@ -277,17 +277,21 @@ def _report_gaps(d: Draft) -> None:
     if r is None:
         return
     lines = {x.name: (min(x.lines.values()) if x.lines else None) for x in d.readings}
+
+    def cases(groups) -> str:
+        return "; ".join(f"{g.words()} ({g.combinations})" for g in groups)
+
     for check in r.published:
-        for g in check.coverage.uncovered:
-            if not g.contradictory:
-                d.note(f"{check.source}: no score for {g.words()} ({g.combinations} combinations)", lines.get(check.name))
+        plain = [g for g in check.coverage.uncovered if not g.contradictory]
+        if plain:
+            d.note(f"{check.source}: no score for {cases(plain)}", lines.get(check.name))
     if r.rule is not None:
         cov = r.rule.coverage
-        line = d.chapter.section_lines.get(TABLE)
-        for g in cov.uncovered:
-            d.note(f"the proposed rule gives no score for {g.words()}: write it in scoring.rule", line)
-        for g in cov.conflicting:
-            d.note(f"the proposed rule gives two scores for {g.words()}: resolve it in scoring.rule", line)
+        line = d.chapter.section_lines.get(TABLE) or d.chapter.section_lines.get(INTERPRETIVE)
+        if cov.uncovered:
+            d.note(f"the proposed rule gives no score for {cases(cov.uncovered)}: write these cases in scoring.rule", line)
+        if cov.conflicting:
+            d.note(f"the proposed rule gives two scores for {cases(cov.conflicting)}: resolve them in scoring.rule", line)
 
 
 # --- writing ----------------------------------------------------------------------------------
