@@ -25,6 +25,7 @@ from triage.classify.rules.backend import RulesClassifier
 from triage.classify.rules.generic import generic_ruleset
 from triage.classify.rules.load import RuleSet, default_rules_path, load_rules
 from triage.config import Settings
+from triage.errors import ConfigError
 from triage.models import CatalogueRow
 
 
@@ -127,6 +128,15 @@ def _generic(catalogue: Catalogue, ruleset: RuleSet | None) -> RuleSet | None:
         _RULES.clear() if len(_RULES) > 16 else None
         _RULES[key] = generic_ruleset(catalogue, covered, ruleset.spec if ruleset else None)
     return _RULES[key]
+
+
+def generic_only(path: Path) -> tuple[Catalogue, RuleSet]:
+    """A catalogue without a rules file: generic rules for its complete commitments."""
+    catalogue = load_catalogue(path)
+    ruleset = _generic(catalogue, None)
+    if ruleset is None:
+        raise ConfigError(f"{path}: no rules file ({default_rules_path(path).name}) and no complete commitment to build generic rules from")
+    return catalogue, ruleset
 
 
 def active_catalogues(session: Session) -> list[CatalogueRow]:

@@ -33,7 +33,7 @@ from triage.catalogue import load_catalogue
 from triage.catalogue.index import CatalogueIndex
 from triage.catalogue.schema import Catalogue
 from triage.classify.base import Classification, Classifier, ItemInput, LLMFatalError
-from triage.classify.catalogues import build_lanes
+from triage.classify.catalogues import build_lanes, generic_only
 from triage.classify.injection import injection_signals
 from triage.classify.llm.budget import Budget, BudgetExhausted
 from triage.classify.prefilter import Prefilter, Route
@@ -146,7 +146,10 @@ def _pipeline(settings: Settings, session: Session, backend) -> tuple[Pipeline, 
     index = CatalogueIndex.load(session)
     stored_path = Path(index.catalogue.path)
     path = stored_path if stored_path.exists() else Path(settings.catalogue)
-    catalogue, ruleset = load_ruleset(settings, path)
+    if Path(settings.rules or default_rules_path(path)).exists():
+        catalogue, ruleset = load_ruleset(settings, path)
+    else:  # nobody has written rules for this catalogue yet (issue 15)
+        catalogue, ruleset = generic_only(path)
     if catalogue.id != index.catalogue.id:
         raise ConfigError(
             f"the database holds catalogue {index.catalogue.id!r} but {path} is {catalogue.id!r}: "

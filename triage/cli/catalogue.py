@@ -172,3 +172,37 @@ def draft(
                 console.print(f"  {p}", markup=False, highlight=False)
     if strict and d.for_lead:
         raise typer.Exit(1)
+
+
+@app.command("load")
+def load(
+    file: Path = typer.Argument(..., help="Catalogue file to load into the database, active beside the others."),
+) -> None:
+    """Load (or reload) a catalogue and make it active: items are classified against every active catalogue."""
+    from triage import db
+    from triage.catalogue.store import sync_catalogue
+
+    cat = load_catalogue(file)
+    settings = load_settings()
+    with db.session_scope(settings.database_url) as session:
+        result = sync_catalogue(session, cat, file.resolve())
+    console.print(
+        f"[green]loaded[/]: {result.catalogue}: {result.members} members, {result.commitments} commitments ({result.complete} complete)",
+        highlight=False,
+    )
+
+
+@app.command("deactivate")
+def deactivate(catalogue_id: str = typer.Argument(..., help="Id of the catalogue to stop classifying against.")) -> None:
+    """Stop classifying against a catalogue; its suggestions, decisions and scores are kept."""
+    from triage import db
+    from triage.errors import NotFound
+    from triage.models import CatalogueRow
+
+    with db.session_scope(load_settings().database_url) as session:
+        row = session.get(CatalogueRow, catalogue_id)
+        if row is None:
+            raise NotFound(f"no catalogue {catalogue_id!r} in the database")
+        row.active = False
+        session.add(row)
+    console.print(f"deactivated: {catalogue_id}", highlight=False)
