@@ -72,16 +72,21 @@ def get_db(request: Request) -> Iterator[Session]:
         yield session
 
 
+CATALOGUE_COOKIE = "triage_catalogue"
+
+
 def catalogue_index(request: Request, db: Session) -> CatalogueIndex:
-    """The active catalogue, cached until `triage init` loads another one (one small query)."""
-    key = db.execute(
-        select(CatalogueRow.id, CatalogueRow.loaded_at).where(CatalogueRow.active).order_by(CatalogueRow.loaded_at.desc()).limit(1)
-    ).first()
-    cache = request.app.state.index_cache
-    if key is None or cache.get("key") != tuple(key):
-        cache["index"] = CatalogueIndex.load(db)
-        cache["key"] = tuple(key) if key else None
-    return cache["index"]
+    """The catalogue chosen (?catalogue=ID, or the cookie set by /catalogues/choose), else the most
+    recently loaded active one; cached per catalogue until it is loaded again (one small query)."""
+    query = select(CatalogueRow.id, CatalogueRow.loaded_at).where(CatalogueRow.active).order_by(CatalogueRow.loaded_at.desc()).limit(1)
+    wanted = request.query_params.get("catalogue") or request.cookies.get(CATALOGUE_COOKIE)
+    key = db.execute(query.where(CatalogueRow.id == wanted)).first() if wanted else None
+    key = key or db.execute(query).first()
+    cache = request.app.state.index_cache.setdefault("indexes", {})
+    cat_id = key[0] if key else None
+    if key is None or cache.get(cat_id, (None, None))[0] != tuple(key):
+        cache[cat_id] = (tuple(key) if key else None, CatalogueIndex.load(db, cat_id))
+    return cache[cat_id][1]
 
 
 def current_viewer(request: Request, db: Session = Depends(get_db)) -> Viewer:
