@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 
 from triage.accounts import can, get_user, hash_password, verify_password
 from triage.catalogue.index import CatalogueIndex
+from triage.catalogue.reasons import labels, reasons_for
 from triage.config import Settings
 from triage.errors import Forbidden
 from triage.models import CatalogueRow, LoginAttempt, User, WebSession, utcnow
@@ -85,7 +86,10 @@ def catalogue_index(request: Request, db: Session) -> CatalogueIndex:
     cache = request.app.state.index_cache.setdefault("indexes", {})
     cat_id = key[0] if key else None
     if key is None or cache.get(cat_id, (None, None))[0] != tuple(key):
-        cache[cat_id] = (tuple(key) if key else None, CatalogueIndex.load(db, cat_id))
+        index = CatalogueIndex.load(db, cat_id)
+        found = reasons_for(index)
+        cache[cat_id] = (tuple(key) if key else None, index, ([(r.key, r.code, r.label) for r in found], labels(index)))
+    request.state.catalogue_reasons = cache[cat_id][2]  # reject reasons and keys of this catalogue, for pages
     return cache[cat_id][1]
 
 
