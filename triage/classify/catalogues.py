@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from triage.catalogue import load_catalogue
+from triage.catalogue.edit import with_edits
 from triage.catalogue.index import CatalogueIndex
 from triage.catalogue.schema import Catalogue
 from triage.classify.base import Classification, Classifier, ItemInput
@@ -130,10 +131,10 @@ def _generic(catalogue: Catalogue, ruleset: RuleSet | None) -> RuleSet | None:
     return _RULES[key]
 
 
-def generic_only(path: Path) -> tuple[Catalogue, RuleSet]:
+def generic_only(path: Path, session: Session) -> tuple[Catalogue, RuleSet]:
     """A catalogue without a rules file: generic rules for its complete commitments."""
     catalogue = load_catalogue(path)
-    ruleset = _generic(catalogue, None)
+    ruleset = _generic(with_edits(session, catalogue), None)
     if ruleset is None:
         raise ConfigError(f"{path}: no rules file ({default_rules_path(path).name}) and no complete commitment to build generic rules from")
     return catalogue, ruleset
@@ -157,7 +158,7 @@ def build_lanes(
     lanes = [Lane(index, catalogue, Prefilter(ruleset), backend)]
     rules_backend = isinstance(backend, RulesClassifier)
     if rules_backend:
-        extra = _generic(catalogue, ruleset)
+        extra = _generic(with_edits(session, catalogue), ruleset)  # commitments completed in the web app too
         if extra is not None:
             lanes.append(Lane(index, catalogue, Prefilter(extra), RulesClassifier(extra)))
     rows = [r for r in active_catalogues(session) if r.id != index.catalogue.id]
@@ -165,7 +166,7 @@ def build_lanes(
         path = Path(row.path)
         if not path.exists():
             continue  # loaded from a file since moved: `triage catalogue list` says so
-        other = load_catalogue(path)
+        other = with_edits(session, load_catalogue(path))
         other_index = CatalogueIndex.load(session, row.id)
         other_rules = _rules_for(other, path, None)
         if rules_backend:

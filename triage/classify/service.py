@@ -149,7 +149,7 @@ def _pipeline(settings: Settings, session: Session, backend) -> tuple[Pipeline, 
     if Path(settings.rules or default_rules_path(path)).exists():
         catalogue, ruleset = load_ruleset(settings, path)
     else:  # nobody has written rules for this catalogue yet (issue 15)
-        catalogue, ruleset = generic_only(path)
+        catalogue, ruleset = generic_only(path, session)
     if catalogue.id != index.catalogue.id:
         raise ConfigError(
             f"the database holds catalogue {index.catalogue.id!r} but {path} is {catalogue.id!r}: "
