@@ -20,7 +20,7 @@ from triage.items import ItemDraft, store_item
 from triage.models import CommitmentVersion
 
 pytest.importorskip("playwright.sync_api")
-from tests.web.test_browser import ARGS, CHROMIUM, _serve  # noqa: E402  (skips without Chromium)
+from tests.web.test_browser import ARGS, CHROMIUM, _serve  # skips without Chromium
 
 PASSWORD = "a-long-password-1"
 COAL = (
