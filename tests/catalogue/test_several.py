@@ -15,6 +15,7 @@ from triage.catalogue import load_catalogue
 from triage.catalogue.draft import draft_commitment, merge, render
 from triage.catalogue.index import CatalogueIndex
 from triage.catalogue.store import sync_catalogue
+from triage.classify.catalogues import active_catalogues
 from triage.classify.service import classify_pending
 from triage.config import Settings
 from triage.export.report import whole_report
@@ -102,3 +103,17 @@ def test_scores_and_report_per_catalogue(migrated_db, tmp_path):
         second_ids = {c.id for c in CatalogueIndex.load(s, SECOND).commitments}
         scored = {(sc.commitment_id in second_ids, sc.suggested) for sc in s.exec(select(Score)).all() if sc.suggested is not None}
     assert (True, -1) in scored or (True, 0) in scored  # Canada on commitment 7: strong coal action only
+
+
+def test_load_and_deactivate_from_the_command_line(migrated_db, tmp_path, cli, monkeypatch):
+    monkeypatch.setenv("TRIAGE_DATABASE_URL", migrated_db)
+    second = second_catalogue(tmp_path)
+    r = cli("catalogue", "load", second)
+    assert r.code == 0 and f"loaded: {SECOND}: 8 members, 3 commitments (1 complete)" in r.out
+    assert cli("catalogue", "load", CATALOGUE).code == 0
+    with db.session_scope(migrated_db) as s:
+        assert [c.id for c in active_catalogues(s)] == ["2024-apulia-interim", SECOND]
+    assert cli("catalogue", "deactivate", SECOND).code == 0
+    with db.session_scope(migrated_db) as s:
+        assert [c.id for c in active_catalogues(s)] == ["2024-apulia-interim"]
+    assert cli("catalogue", "deactivate", "nope").code == 2
