@@ -22,8 +22,9 @@ from triage.sources.ingest import IngestSummary, ingest_samples
 DEMO_USER = "demo"
 
 
-def sample_evidence() -> Path:
-    return resources.data_dir("commitments") / "samples" / "2024-apulia-interim-c19-evidence.jsonl"
+def sample_evidence(catalogue_id: str) -> list[Path]:
+    """The catalogue's sample evidence, one file per commitment: samples/<id>-c<N>-evidence.jsonl."""
+    return sorted((resources.data_dir("commitments") / "samples").glob(f"{catalogue_id}-c*-evidence.jsonl"))
 
 
 @dataclass
@@ -54,5 +55,11 @@ def prepare(settings: Settings) -> DemoResult:
     classified = classify_pending(settings, backend="rules")
     with db.session_scope(settings.database_url) as session:
         user, password = demo_login(session, DEMO_USER)
-        evidence = import_evidence(session, CatalogueIndex.load(session), sample_evidence(), user.username)
+        index = CatalogueIndex.load(session)
+        evidence = ImportResult()
+        for path in sample_evidence(index.catalogue.id):  # every commitment that has samples
+            one = import_evidence(session, index, path, user.username)
+            evidence.lines += one.lines
+            evidence.accepted += one.accepted
+            evidence.commitments.append(int(path.stem.split("-c")[-1].removesuffix("-evidence")))
     return DemoResult(init, ingested, classified, evidence, DEMO_USER, password)

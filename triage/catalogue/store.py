@@ -8,7 +8,8 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from triage.catalogue.schema import Catalogue
+from triage.catalogue.edit import with_edits
+from triage.catalogue.schema import Catalogue, Commitment
 from triage.models import CatalogueRow, CommitmentRow, DimensionRow, MemberRow
 
 
@@ -43,25 +44,34 @@ def sync_catalogue(session: Session, cat: Catalogue, path: Path) -> SyncResult:
         mrow.aliases, mrow.demonyms = list(m.aliases), list(m.demonyms)
         session.add(mrow)
 
+    cat = with_edits(session, cat)  # edits saved in the web app stay in place
     commitments = {c.number: c for c in session.exec(select(CommitmentRow).where(CommitmentRow.catalogue_id == cat.id))}
     n_dims = 0
     for c in cat.commitments:
-        crow = commitments.get(c.number) or CommitmentRow(catalogue_id=cat.id, number=c.number, area=c.area, title=c.title)
-        crow.area, crow.title, crow.quote, crow.complete = c.area, c.title, c.quote, c.complete
-        crow.quote_source = c.quote_source.model_dump(mode="json") if c.quote_source else None
-        crow.rule = c.scoring.rule.model_dump(mode="json", exclude_none=True) if c.scoring else None
-        crow.exclusions = [e.model_dump(mode="json") for e in c.exclusions]
-        session.add(crow)
-        session.flush()
-        existing = {d.key: d for d in session.exec(select(DimensionRow).where(DimensionRow.commitment_id == crow.id))}
-        for pos, d in enumerate(c.dimensions):
-            drow = existing.pop(d.key, None) or DimensionRow(commitment_id=crow.id, key=d.key, name=d.name)
-            drow.name, drow.description, drow.position, drow.retired = d.name, d.description, pos, False
-            drow.strong_examples, drow.weak_examples = list(d.strong), list(d.weak)
-            session.add(drow)
-            n_dims += 1
-        for gone in existing.values():
-            gone.retired = True
-            session.add(gone)
+        n_dims += sync_commitment(session, cat.id, c, commitments.get(c.number))
     session.flush()
     return SyncResult(cat.id, len(cat.members), len(cat.commitments), sum(c.complete for c in cat.commitments), n_dims)
+
+
+def sync_commitment(session: Session, catalogue_id: str, c: Commitment, crow: CommitmentRow | None = None) -> int:
+    """One commitment's rows (the catalogue file's or a web edit's); returns its dimension count."""
+    if crow is None:
+        crow = session.exec(select(CommitmentRow).where(CommitmentRow.catalogue_id == catalogue_id, CommitmentRow.number == c.number)).first()
+    crow = crow or CommitmentRow(catalogue_id=catalogue_id, number=c.number, area=c.area, title=c.title)
+    crow.area, crow.title, crow.quote, crow.complete = c.area, c.title, c.quote, c.complete
+    crow.quote_source = c.quote_source.model_dump(mode="json") if c.quote_source else None
+    crow.rule = c.scoring.rule.model_dump(mode="json", exclude_none=True) if c.scoring else None
+    crow.exclusions = [e.model_dump(mode="json") for e in c.exclusions]
+    session.add(crow)
+    session.flush()
+    existing = {d.key: d for d in session.exec(select(DimensionRow).where(DimensionRow.commitment_id == crow.id))}
+    for pos, d in enumerate(c.dimensions):
+        drow = existing.pop(d.key, None) or DimensionRow(commitment_id=crow.id, key=d.key, name=d.name)
+        drow.name, drow.description, drow.position, drow.retired = d.name, d.description, pos, False
+        drow.strong_examples, drow.weak_examples = list(d.strong), list(d.weak)
+        session.add(drow)
+    for gone in existing.values():
+        gone.retired = True
+        session.add(gone)
+    session.flush()
+    return len(c.dimensions)

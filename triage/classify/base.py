@@ -101,6 +101,8 @@ class ProposalOut:
 
     proposal: Proposal
     rule_fired: str | None = None
+    agent: str | None = None  # when it differs from the classification's (generic rules, another catalogue)
+    catalogue: str | None = None  # the catalogue id, when several are active
 
 
 @dataclass

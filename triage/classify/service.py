@@ -20,7 +20,7 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from sqlalchemy import and_, func, or_, update
@@ -33,6 +33,7 @@ from triage.catalogue import load_catalogue
 from triage.catalogue.index import CatalogueIndex
 from triage.catalogue.schema import Catalogue
 from triage.classify.base import Classification, Classifier, ItemInput, LLMFatalError
+from triage.classify.catalogues import build_lanes, generic_only
 from triage.classify.injection import injection_signals
 from triage.classify.llm.budget import Budget, BudgetExhausted
 from triage.classify.prefilter import Prefilter, Route
@@ -89,6 +90,7 @@ class Pipeline:
     ruleset: RuleSet
     prefilter: Prefilter
     backend: Classifier
+    indexes: dict[str, CatalogueIndex] = field(default_factory=dict)  # by catalogue id, when several lanes
 
 
 _LOADED: dict[tuple, tuple[Catalogue, RuleSet]] = {}
@@ -144,14 +146,25 @@ def _pipeline(settings: Settings, session: Session, backend) -> tuple[Pipeline, 
     index = CatalogueIndex.load(session)
     stored_path = Path(index.catalogue.path)
     path = stored_path if stored_path.exists() else Path(settings.catalogue)
-    catalogue, ruleset = load_ruleset(settings, path)
+    if Path(settings.rules or default_rules_path(path)).exists():
+        catalogue, ruleset = load_ruleset(settings, path)
+    else:  # nobody has written rules for this catalogue yet (issue 15)
+        catalogue, ruleset = generic_only(path, session)
     if catalogue.id != index.catalogue.id:
         raise ConfigError(
             f"the database holds catalogue {index.catalogue.id!r} but {path} is {catalogue.id!r}: "
             "run `triage init` with the catalogue you want to monitor"
         )
     if backend is None or isinstance(backend, str):
-        backend = build_backend(settings, backend, catalogue, ruleset, settings.database_url, write_cache=False)
+        choice = backend
+        backend = build_backend(settings, choice, catalogue, ruleset, settings.database_url, write_cache=False)
+        # Other active catalogues, and complete commitments without rules: one lane each (issue 15).
+        lanes = build_lanes(
+            settings, session, (index, catalogue, ruleset, backend), lambda cat, rs: build_backend(settings, choice, cat, rs, settings.database_url)
+        )
+        if lanes is not None:
+            prefilter, multi, indexes = lanes
+            return Pipeline(catalogue, ruleset, prefilter, multi, indexes), index  # type: ignore[arg-type]
     return Pipeline(catalogue, ruleset, Prefilter(ruleset), backend), index
 
 
@@ -344,9 +357,17 @@ class _Run:
                     item.gist_en = c.gist_en
                 stored, dropped, fired = 0, [], []
                 for out in c.proposals:
+                    index = self.p.indexes.get(out.catalogue or "", self.index)  # several catalogues: the proposal's own
                     try:
                         suggestion, created = store_suggestion(
-                            s, self.index, item, out.proposal, agent=c.agent, agent_kind=backend.kind, rule_fired=out.rule_fired, llm_call_id=answered
+                            s,
+                            index,
+                            item,
+                            out.proposal,
+                            agent=out.agent or c.agent,
+                            agent_kind=backend.kind,
+                            rule_fired=out.rule_fired,
+                            llm_call_id=answered,
                         )
                     except InvalidProposal as exc:
                         dropped.append(str(exc))
@@ -421,6 +442,8 @@ class _Run:
     @staticmethod
     def _classify(backend: Classifier, cl: _Claimed) -> Classification:
         try:
+            if getattr(backend, "routed", False):  # several lanes: each takes its own part of the route
+                return backend.classify(cl.item, cl.route)  # type: ignore[call-arg]
             if isinstance(backend, RulesClassifier):
                 return backend.classify(cl.item, cl.route.commitments)
             return backend.classify(cl.item)

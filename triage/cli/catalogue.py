@@ -130,3 +130,79 @@ def validate(
                 _print_review(r)
     if strict and any(r.rule and not r.rule.coverage.exact for r in reviews):
         raise typer.Exit(1)
+
+
+@app.command("draft")
+def draft(
+    chapter: Path = typer.Argument(..., help="The methodology chapter as text (extracted from the report's PDF)."),
+    commitment: int = typer.Option(None, "--commitment", "-n", help="Which chapter, when the text holds several."),
+    out: Path = typer.Option(..., "--out", "-o", help="Catalogue file to write: the base catalogue with this entry in it."),
+    catalogue: Path = typer.Option(None, "--catalogue", "-c", help="Base catalogue (default: TRIAGE_CATALOGUE)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 if anything is left for the lead."),
+) -> None:
+    """Draft a commitment's catalogue entry from its methodology text (no LLM): every doubt is listed with its line."""
+    from triage.catalogue.draft import draft_commitment, merge, render
+
+    base = load_catalogue(catalogue or load_settings().catalogue)
+    d = draft_commitment(chapter, commitment, base)
+    merged = merge(base, d.commitment)
+    out.write_text(render(merged, d), encoding="utf-8")
+    c = d.commitment
+    if as_json:
+        print_json(
+            {
+                "commitment": c.number,
+                "out": str(out),
+                "complete": c.complete,
+                "dimensions": c.dimension_keys,
+                "exclusions": [e.belongs_to for e in c.exclusions],
+                "for_lead": [{"line": p.line, "message": p.message} for p in d.for_lead],
+                "review": review_json([d.review])[0] if d.review else None,
+            }
+        )
+    else:
+        console.print(f"[green]drafted[/]: commitment {c.number}. {c.area}: {c.title} -> {out}", markup=True, highlight=False)
+        console.print(f"  dimensions: {', '.join(c.dimension_keys)}; exclusions: {', '.join(str(e.belongs_to) for e in c.exclusions) or 'none'}")
+        if d.review and d.review.rule:
+            _print_review(d.review)
+        if d.for_lead:
+            console.print(f"[bold]For the lead[/] ({len(d.for_lead)}):")
+            for p in d.for_lead:
+                console.print(f"  {p}", markup=False, highlight=False)
+    if strict and d.for_lead:
+        raise typer.Exit(1)
+
+
+@app.command("load")
+def load(
+    file: Path = typer.Argument(..., help="Catalogue file to load into the database, active beside the others."),
+) -> None:
+    """Load (or reload) a catalogue and make it active: items are classified against every active catalogue."""
+    from triage import db
+    from triage.catalogue.store import sync_catalogue
+
+    cat = load_catalogue(file)
+    settings = load_settings()
+    with db.session_scope(settings.database_url) as session:
+        result = sync_catalogue(session, cat, file.resolve())
+    console.print(
+        f"[green]loaded[/]: {result.catalogue}: {result.members} members, {result.commitments} commitments ({result.complete} complete)",
+        highlight=False,
+    )
+
+
+@app.command("deactivate")
+def deactivate(catalogue_id: str = typer.Argument(..., help="Id of the catalogue to stop classifying against.")) -> None:
+    """Stop classifying against a catalogue; its suggestions, decisions and scores are kept."""
+    from triage import db
+    from triage.errors import NotFound
+    from triage.models import CatalogueRow
+
+    with db.session_scope(load_settings().database_url) as session:
+        row = session.get(CatalogueRow, catalogue_id)
+        if row is None:
+            raise NotFound(f"no catalogue {catalogue_id!r} in the database")
+        row.active = False
+        session.add(row)
+    console.print(f"deactivated: {catalogue_id}", highlight=False)

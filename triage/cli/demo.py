@@ -33,7 +33,8 @@ def demo(
         "classify (rules)",
         f"{cls.items} items: {cls.candidates} candidates, {cls.classified} with suggestions, {cls.suggestions} suggestions, {cls.failed} failed",
     )
-    table.add_row("evidence", f"{ev.accepted} accepted pieces of commitment-19 evidence imported (the published assessment)")
+    numbers = ", ".join(str(n) for n in ev.commitments) or "none"
+    table.add_row("evidence", f"{ev.accepted} accepted pieces of evidence imported for commitment(s) {numbers} (the published assessment)")
     console.print(table)
     address = f"http://{host}:{port}/"
     console.print(f"Log in at [bold]{address}[/] as [bold]{result.username}[/] with the one-time password [bold]{result.password}[/]")

@@ -85,6 +85,7 @@ class ImportResult:
     accepted: int = 0
     already_decided: int = 0
     flags: Counter = field(default_factory=Counter)
+    commitments: list[int] = field(default_factory=list)  # the demo: which commitments' samples
 
 
 def _midnight(day: dt.date | None) -> dt.datetime | None:

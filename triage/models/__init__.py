@@ -1,6 +1,7 @@
 """Tables, in the order data flows: source -> item -> suggestion -> decision -> score."""
 
 from triage.models.catalogue import CatalogueRow, CommitmentRow, DimensionRow, MemberRow
+from triage.models.catalogue_version import CommitmentVersion
 from triage.models.decision import ACTIONS, REJECT_REASONS, Decision
 from triage.models.item import ITEM_STATES, Item, Sighting
 from triage.models.lease import Lease
@@ -20,6 +21,7 @@ __all__ = [
     "Assignment",
     "CatalogueRow",
     "CommitmentRow",
+    "CommitmentVersion",
     "Decision",
     "DimensionRow",
     "FetchLog",

@@ -15,8 +15,9 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from triage.catalogue.index import CatalogueIndex
+from triage.catalogue.reasons import allowed_codes, reasons_for
 from triage.errors import Conflict, Forbidden, InputError, NotFound
-from triage.models import REJECT_REASONS, Decision, Suggestion, User, utcnow
+from triage.models import Decision, Suggestion, User, utcnow
 from triage.policies import can
 from triage.review.scores import refresh_suggested
 from triage.review.state import STATE_ACTIONS, EvidenceState, current_state, last_decision, proposal_state, state_after
@@ -164,8 +165,8 @@ def decide(
     if action == "accept":
         after = before.changed(status="accepted")
     elif action == "reject":
-        if reason not in REJECT_REASONS:
-            raise InputError(f"a rejection needs a reason: {', '.join(REJECT_REASONS)}")
+        if reason not in allowed_codes(index):
+            raise InputError(f"a rejection needs a reason: {', '.join(r.code for r in reasons_for(index))}")
         if reason == "other" and not note:
             raise InputError("reason 'other' needs a note saying why")
         after = before.changed(status="rejected")

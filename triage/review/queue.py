@@ -217,7 +217,9 @@ def resolve(session: Session, index: CatalogueIndex, f: QueueFilter, user_id: in
         s.assigned = condition is not None
         if condition is not None:
             s.row.append(condition)
-    s.key = (f.conf_min, f.conf_max, f.language, f.date_from, f.date_to, f.source, tuple(tuple(a) for a in assigned))
+    if f.commitment is None:  # several catalogues may be active: a queue is one catalogue's
+        s.row.append(Suggestion.commitment_id.in_([c.id for c in index.commitments]))
+    s.key = (index.catalogue.id, f.conf_min, f.conf_max, f.language, f.date_from, f.date_to, f.source, tuple(tuple(a) for a in assigned))
     return s
 
 

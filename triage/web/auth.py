@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 
 from triage.accounts import can, get_user, hash_password, verify_password
 from triage.catalogue.index import CatalogueIndex
+from triage.catalogue.reasons import labels, reasons_for
 from triage.config import Settings
 from triage.errors import Forbidden
 from triage.models import CatalogueRow, LoginAttempt, User, WebSession, utcnow
@@ -72,16 +73,24 @@ def get_db(request: Request) -> Iterator[Session]:
         yield session
 
 
+CATALOGUE_COOKIE = "triage_catalogue"
+
+
 def catalogue_index(request: Request, db: Session) -> CatalogueIndex:
-    """The active catalogue, cached until `triage init` loads another one (one small query)."""
-    key = db.execute(
-        select(CatalogueRow.id, CatalogueRow.loaded_at).where(CatalogueRow.active).order_by(CatalogueRow.loaded_at.desc()).limit(1)
-    ).first()
-    cache = request.app.state.index_cache
-    if key is None or cache.get("key") != tuple(key):
-        cache["index"] = CatalogueIndex.load(db)
-        cache["key"] = tuple(key) if key else None
-    return cache["index"]
+    """The catalogue chosen (?catalogue=ID, or the cookie set by /catalogues/choose), else the most
+    recently loaded active one; cached per catalogue until it is loaded again (one small query)."""
+    query = select(CatalogueRow.id, CatalogueRow.loaded_at).where(CatalogueRow.active).order_by(CatalogueRow.loaded_at.desc()).limit(1)
+    wanted = request.query_params.get("catalogue") or request.cookies.get(CATALOGUE_COOKIE)
+    key = db.execute(query.where(CatalogueRow.id == wanted)).first() if wanted else None
+    key = key or db.execute(query).first()
+    cache = request.app.state.index_cache.setdefault("indexes", {})
+    cat_id = key[0] if key else None
+    if key is None or cache.get(cat_id, (None, None))[0] != tuple(key):
+        index = CatalogueIndex.load(db, cat_id)
+        found = reasons_for(index)
+        cache[cat_id] = (tuple(key) if key else None, index, ([(r.key, r.code, r.label) for r in found], labels(index)))
+    request.state.catalogue_reasons = cache[cat_id][2]  # reject reasons and keys of this catalogue, for pages
+    return cache[cat_id][1]
 
 
 def current_viewer(request: Request, db: Session = Depends(get_db)) -> Viewer:

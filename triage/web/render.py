@@ -13,25 +13,21 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from triage.catalogue.reasons import labels, reasons_for
 from triage.catalogue.rules import format_score
-from triage.models import REJECT_REASONS
 from triage.scoring.aggregate import printed
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-REASON_LABELS = {
-    "not_relevant": "Not relevant",
-    "wrong_member": "Wrong member",
-    "wrong_commitment": "Wrong commitment",
-    "wrong_dimension": "Wrong dimension",
-    "outside_period": "Outside the period",
-    "duplicate": "Duplicate",
-    "border_enforcement_c18": "Border enforcement (belongs to commitment 18)",
-    "other": "Other (say why in a note)",
-}
-assert set(REASON_LABELS) == set(REJECT_REASONS)
-# Reason keys on the keyboard: 1..8 in the order of REJECT_REASONS.
-REASONS = [(str(n), key, REASON_LABELS[key]) for n, key in enumerate(REJECT_REASONS, start=1)]
+# The generic reasons; pages of a catalogue get its own (triage.catalogue.reasons), set on the
+# request by the `catalogue_index` dependency.
+REASON_LABELS = labels(None)
+REASONS = [(r.key, r.code, r.label) for r in reasons_for(None)]
+
+
+def reasons_of(request: Request) -> tuple[list, dict]:
+    found = getattr(request.state, "catalogue_reasons", None)
+    return found if found is not None else (REASONS, REASON_LABELS)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -96,9 +92,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(day=day, when=when, http_link=safe_url, score=format_score, printed=printed)
-    env.globals.update(
-        any_hit=lambda pieces: any(hit for _, hit in pieces), highlight=highlight, query=query, REASONS=REASONS, REASON_LABELS=REASON_LABELS
-    )
+    env.globals.update(any_hit=lambda pieces: any(hit for _, hit in pieces), highlight=highlight, query=query)
     return env
 
 
@@ -115,6 +109,7 @@ def page(request: Request, template: str, status_code: int = 200, **context) -> 
         "nav": [n for n in nav if viewer and n.visible_to(viewer.user)],
         "path": request.url.path,
     }
+    base["REASONS"], base["REASON_LABELS"] = reasons_of(request)
     html = ENV.get_template(template).render(**base, **context)
     return HTMLResponse(html, status_code=status_code)
 

@@ -29,13 +29,14 @@ class NavEntry:
         return can(user, self.permission)
 
 
-from triage.web.routes import admin, assignments, evidence, login, queue, review, scores  # noqa: E402
+from triage.web.routes import admin, assignments, catalogue, evidence, login, queue, review, scores  # noqa: E402
 
 NAV = [
     NavEntry("Queue", "/queue", "review"),
     NavEntry("Add evidence", "/evidence/new", "review"),
     NavEntry("Scores", "/scores", "review"),
     NavEntry("Assignments", "/assignments", "assign"),
+    NavEntry("Commitments", "/catalogue", "score"),
     NavEntry("Users", "/admin/users", "manage"),
     NavEntry("Sources", "/admin/sources", "manage"),
     NavEntry("Catalogue", "/admin/catalogue", "manage"),
@@ -49,4 +50,5 @@ ROUTERS = [
     scores.router,
     assignments.router,
     admin.router,
+    catalogue.router,
 ]

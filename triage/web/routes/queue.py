@@ -7,8 +7,9 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from triage.catalogue.reasons import allowed_codes, reasons_for
 from triage.errors import InputError
-from triage.models import REJECT_REASONS, SUGGESTION_STATES
+from triage.models import SUGGESTION_STATES
 from triage.review import queue as q
 from triage.review.decisions import bulk_reject
 from triage.web import render
@@ -85,8 +86,9 @@ async def bulk(request: Request, viewer: Viewer = Depends(current_viewer), db: S
     reason = str(form.get("reason") or "")
     note = str(form.get("note") or "").strip() or None
     # Check everything before touching anything: a bad field rejects the whole request.
-    if reason not in REJECT_REASONS:
-        raise InputError(f"reason: choose one of {', '.join(REJECT_REASONS)}")
+    index = catalogue_index(request, db)
+    if reason not in allowed_codes(index):
+        raise InputError(f"reason: choose one of {', '.join(r.code for r in reasons_for(index))}")
     if reason == "other" and not note:
         raise InputError("note: reason 'other' needs a note saying why")
     selection = []

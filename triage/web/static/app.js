@@ -113,6 +113,12 @@
 
   // --- review page ----------------------------------------------------------------------------
 
+  // The reason keys come from the catalogue (one per reason, as the page lists them).
+  function keyRange(selector) {
+    var keys = $all(selector).map(function (el) { return el.dataset.key; }).filter(Boolean);
+    return keys.length ? keys[0] + "–" + keys[keys.length - 1] : "";
+  }
+
   function reviewKey(e) {
     var root = layout();
     if (!root || !root.dataset.suggestion) {
@@ -120,8 +126,8 @@
       if (e.key === "k" && root && root.dataset.prev) go(root.dataset.prev);
       return false;
     }
-    if (mode === "reason" && /^[1-8]$/.test(e.key)) {
-      var radio = $('#reasons input[data-key="' + e.key + '"]');
+    var radio = mode === "reason" && e.key.length === 1 ? $('#reasons input[data-key="' + CSS.escape(e.key) + '"]') : null;
+    if (radio) {
       radio.checked = true;
       if (radio.value === "other") { $("#reject-note").focus(); flash("Say why in the note, then Enter.", "info"); }
       else submitDecision($("#reject-form"));
@@ -133,7 +139,7 @@
       case "r":
         mode = "reason";
         $("#reasons").classList.add("armed");
-        flash("Reject: press a reason key 1–8 (Esc cancels).", "info");
+        flash("Reject: press a reason key " + keyRange("#reasons input[data-key]") + " (Esc cancels).", "info");
         return true;
       case "e": $("#edit-form").hidden = false; $("#edit-member").focus(); return true;
       case "n": $("#note-form").hidden = false; $("#note-text").focus(); return true;
@@ -167,9 +173,10 @@
 
   function queueKey(e) {
     var list = rows();
-    if (mode === "bulk" && /^[1-8]$/.test(e.key)) {
+    var option = mode === "bulk" && e.key.length === 1 ? $('#bulk-reason option[data-key="' + CSS.escape(e.key) + '"]') : null;
+    if (option) {
       var select = $("#bulk-reason");
-      select.selectedIndex = Number(e.key) - 1;
+      select.value = option.value;
       mode = null;
       if (select.value === "other") { $("#bulk-note").focus(); flash("Say why in the note, then Enter.", "info"); }
       else $("#bulk").requestSubmit();
@@ -185,7 +192,7 @@
       case "b":
         if (!countSelected()) { flash("Select suggestions with x first.", "info"); return true; }
         mode = "bulk";
-        flash("Bulk reject " + countSelected() + ": press a reason key 1–8 (Esc cancels).", "info");
+        flash("Bulk reject " + countSelected() + ": press a reason key " + keyRange("#bulk-reason option[data-key]") + " (Esc cancels).", "info");
         return true;
       case "/": var first = $("#filters select"); if (first) first.focus(); return true;
     }
