@@ -9,6 +9,7 @@ flagged) from which every facet is summed in Python, instead of one query per fa
 from __future__ import annotations
 
 import datetime as dt
+import math
 import threading
 import time
 from collections import Counter
@@ -19,7 +20,7 @@ from sqlalchemy import String, and_, case, cast, exists, func, or_, select, tupl
 from sqlmodel import Session
 
 from triage.catalogue.index import CatalogueIndex
-from triage.errors import InputError
+from triage.errors import InputError, Problem
 from triage.models import SUGGESTION_STATES, Assignment, Item, Sighting, Suggestion
 
 SORTS = ("confidence", "date")
@@ -62,6 +63,10 @@ class QueueFilter:
         return out
 
 
+MAX_ID = 2**31 - 1  # ids and versions are 32-bit integers on PostgreSQL
+FIRST_DAY, LAST_DAY = dt.date(1000, 1, 1), dt.date(9998, 12, 31)  # room for "the day after" at both ends
+
+
 def _number(params: Mapping[str, str], name: str, kind=float, low=None, high=None):
     raw = (params.get(name) or "").strip()
     if not raw:
@@ -69,9 +74,13 @@ def _number(params: Mapping[str, str], name: str, kind=float, low=None, high=Non
     try:
         value = kind(raw)
     except ValueError:
-        raise InputError(f"{name}: {raw!r} is not a {'whole ' if kind is int else ''}number") from None
+        raise InputError(Problem(f"{raw[:40]!r} is not a {'whole ' if kind is int else ''}number", field=name)) from None
+    if kind is float and not math.isfinite(value):
+        raise InputError(Problem(f"{raw[:40]!r} is not a finite number", field=name))
+    if kind is int:
+        low, high = (0 if low is None else low), (MAX_ID if high is None else high)
     if (low is not None and value < low) or (high is not None and value > high):
-        raise InputError(f"{name}: {raw} is outside {low}..{high}")
+        raise InputError(Problem(f"{raw[:40]} is outside {low}..{high}", field=name))
     return value
 
 
@@ -80,9 +89,12 @@ def _date(params: Mapping[str, str], name: str) -> dt.date | None:
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
-        raise InputError(f"{name}: {raw!r} is not a date (YYYY-MM-DD)") from None
+        raise InputError(Problem(f"{raw[:40]!r} is not a date (YYYY-MM-DD)", field=name)) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InputError(Problem(f"{raw} is outside {FIRST_DAY}..{LAST_DAY}", field=name))
+    return day
 
 
 def _choice(params: Mapping[str, str], name: str, choices, default):
@@ -90,28 +102,27 @@ def _choice(params: Mapping[str, str], name: str, choices, default):
     if not raw:
         return default
     if raw not in choices:
-        raise InputError(f"{name}: {raw!r} is not one of {', '.join(choices)}")
+        raise InputError(Problem(f"{raw[:40]!r} is not one of {', '.join(choices)}", field=name))
     return raw
 
 
 def parse_filter(params: Mapping[str, str], index: CatalogueIndex) -> QueueFilter:
     """Read a filter from query parameters; anything malformed is an InputError naming the field."""
     commitment = _number(params, "commitment", int)
-    if commitment is not None and index.commitment(commitment) is None:
-        raise InputError(f"commitment: there is no commitment {commitment}")
     member = (params.get("member") or "").strip() or None
-    if member is not None:
-        row = index.member(member)
-        if row is None:
-            raise InputError(f"member: unknown member {member!r}")
-        member = row.key
     dimension = (params.get("dimension") or "").strip() or None
+    found, problems = index.problems(member=member, commitment=commitment, fields=True)
     if dimension is not None and not any(d.key == dimension for d in index.dimensions):
-        raise InputError(f"dimension: unknown dimension {dimension!r}")
+        # A dimension key filters across commitments, so it is checked against every commitment's keys.
+        keys = ", ".join(sorted({d.key for d in index.dimensions}))
+        problems.append(Problem(f"unknown dimension {dimension[:40]!r} (dimensions: {keys})", field="dimension"))
+    if problems:
+        raise InputError(problems)
+    member = found.member.key if found.member is not None else None
     verified, flagged = (params.get("verified") or "").strip(), (params.get("flagged") or "").strip()
     for name, raw in (("verified", verified), ("flagged", flagged)):
         if raw not in YES_NO:
-            raise InputError(f"{name}: use yes or no")
+            raise InputError(Problem("use yes or no", field=name))
     f = QueueFilter(
         commitment=commitment,
         member=member,
@@ -285,23 +296,34 @@ def encode_cursor(f: QueueFilter, value, sid: int) -> str:
     if value is None:
         raw = "null"
     elif isinstance(value, dt.datetime):
-        raw = value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+        # isoformat pads the year to four digits (strftime's %Y does not before year 1000).
+        naive = (value if value.tzinfo is None else value.astimezone(dt.UTC)).replace(tzinfo=None)
+        raw = naive.isoformat(timespec="microseconds")
     else:
         raw = repr(float(value))
     return f"{raw}~{sid}"
 
 
 def decode_cursor(f: QueueFilter, cursor: str):
+    """A cursor made by encode_cursor for this sort, or an InputError (never a query on junk)."""
+    bad = InputError(Problem(f"{cursor[:60]!r} is not a queue position", field="after"))
     try:
-        raw, sid = cursor.rsplit("~", 1)
-        sid = int(sid)
+        raw, sid_text = cursor.rsplit("~", 1)
+        sid = int(sid_text)
+        if not 0 <= sid <= MAX_ID:
+            raise bad
         if raw == "null":
+            if f.sort == "confidence":  # confidence is never null
+                raise bad
             return None, sid
         if f.sort == "confidence":
-            return float(raw), sid
+            value = float(raw)
+            if not math.isfinite(value):
+                raise bad
+            return value, sid
         return dt.datetime.fromisoformat(raw).replace(tzinfo=dt.UTC), sid
-    except ValueError:
-        raise InputError(f"after: {cursor!r} is not a queue position") from None
+    except (ValueError, OverflowError):
+        raise bad from None
 
 
 def _sort_value(f: QueueFilter, row):

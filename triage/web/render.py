@@ -114,6 +114,7 @@ def page(request: Request, template: str, status_code: int = 200, **context) -> 
         "csrf": viewer.csrf if viewer else "",
         "nav": [n for n in nav if viewer and n.visible_to(viewer.user)],
         "path": request.url.path,
+        "flash": getattr(request.state, "flash", None),
     }
     html = ENV.get_template(template).render(**base, **context)
     return HTMLResponse(html, status_code=status_code)

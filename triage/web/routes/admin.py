@@ -12,6 +12,7 @@ from triage.models import ROLES, Source, User
 from triage.web import render
 from triage.web.auth import Viewer, catalogue_index, current_viewer, get_db, require
 from triage.web.routes import protected
+from triage.web.routes.common import Id
 
 router = protected(prefix="/admin")
 
@@ -43,7 +44,7 @@ async def create(request: Request, viewer: Viewer = Depends(current_viewer), db:
     return _users_page(request, db, created={"username": user.username, "password": password})
 
 
-def _target(db: Session, user_id: int) -> User:
+def _target(db: Session, user_id: Id) -> User:
     user = db.get(User, user_id)
     if user is None:
         raise NotFound(f"no user {user_id}")
@@ -51,7 +52,7 @@ def _target(db: Session, user_id: int) -> User:
 
 
 @router.post("/users/{user_id}/role")
-async def change_role(request: Request, user_id: int, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
+async def change_role(request: Request, user_id: Id, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
     require(viewer, "manage")
     form = await request.form()
     set_role(db, viewer.user, _target(db, user_id), str(form.get("role") or ""))
@@ -60,7 +61,7 @@ async def change_role(request: Request, user_id: int, viewer: Viewer = Depends(c
 
 
 @router.post("/users/{user_id}/active")
-async def change_active(request: Request, user_id: int, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
+async def change_active(request: Request, user_id: Id, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
     require(viewer, "manage")
     form = await request.form()
     value = str(form.get("active") or "")

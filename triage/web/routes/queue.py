@@ -7,12 +7,12 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from triage.errors import InputError
+from triage.errors import InputError, Problem
 from triage.models import REJECT_REASONS, SUGGESTION_STATES
 from triage.review import queue as q
 from triage.review.decisions import bulk_reject
 from triage.web import render
-from triage.web.auth import Viewer, catalogue_index, current_viewer, get_db, require, settings_of
+from triage.web.auth import Viewer, catalogue_index, current_viewer, flash, get_db, require, settings_of
 from triage.web.routes import protected
 from triage.web.routes.common import filter_choices, filter_from, labels
 
@@ -31,9 +31,7 @@ def queue_page(request: Request, after: str | None = None, viewer: Viewer = Depe
     f = filter_from(request, index)
     result = q.page(db, index, f, viewer.user.id, after=after, limit=settings_of(request).web_page_size)
     counts = q.counts(db, index, f, viewer.user.id, result.scope, cache=request.app.state.counts_cache)
-    notice = None
-    if request.query_params.get("notice") == "bulk":
-        notice = f"Rejected {request.query_params.get('n', '0')}; {request.query_params.get('c', '0')} had changed meanwhile and were left alone."
+    notice = None  # banners come from the session's flash (auth.flash), never from the URL
     return render.page(
         request,
         "queue.html",
@@ -94,20 +92,24 @@ async def bulk(request: Request, viewer: Viewer = Depends(current_viewer), db: S
         try:
             sid, version = (int(x) for x in str(raw).split(":"))
         except ValueError:
-            raise InputError(f"sel: {raw!r} is not suggestion:version") from None
+            raise InputError(Problem(f"{str(raw)[:40]!r} is not suggestion:version", field="sel")) from None
+        if not (0 <= sid <= q.MAX_ID and 0 <= version <= q.MAX_ID):
+            raise InputError(Problem(f"{str(raw)[:40]!r} is out of range", field="sel"))
         selection.append((sid, version))
     if not selection:
         raise InputError("sel: select at least one suggestion (x)")
 
     def work():
         index = catalogue_index(request, db)
+        f = filter_from(request, index, str(form.get("back") or ""))  # refused before anything is applied
         result = bulk_reject(db, index, viewer.user, selection, reason, note)
+        text = f"Rejected {len(result.decided)}; {len(result.conflicts)} had changed meanwhile and were left alone."
+        flash(db, viewer, text, "ok" if not result.conflicts else "problem")
         db.commit()
         request.app.state.counts_cache.invalidate()
-        return index, result
+        return f, result
 
-    index, result = await run_in_threadpool(work)
+    f, result = await run_in_threadpool(work)
     if render.wants_json(request):
         return JSONResponse({"decided": result.decided, "conflicts": result.conflicts})
-    f = filter_from(request, index, str(form.get("back") or ""))
-    return RedirectResponse("/queue" + render.query(f.params(), notice="bulk", n=len(result.decided), c=len(result.conflicts)), status_code=303)
+    return RedirectResponse("/queue" + render.query(f.params()), status_code=303)
