@@ -123,6 +123,15 @@ def require_schema(url: str) -> None:
     """Refuse to work on a database that `triage init` has not brought to the current schema."""
     from triage.errors import ConfigError
 
+    parsed = make_url(normalise_url(url))
+    if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+        from pathlib import Path
+
+        if not Path(parsed.database).exists():  # connecting would create an empty file
+            raise ConfigError(
+                f"there is no database at {parsed.database}: run `triage init` first to create one, "
+                "or name another with `triage --db FILE` (the demo's is triage-demo.db)"
+            )
     try:
         current = current_revision(url)
     except Exception as exc:  # unreachable server, bad credentials, missing file

@@ -29,7 +29,7 @@ class NavEntry:
         return can(user, self.permission)
 
 
-from triage.web.routes import admin, assignments, evidence, login, queue, review, scores  # noqa: E402
+from triage.web.routes import account, admin, assignments, evidence, login, queue, review, scores  # noqa: E402
 
 NAV = [
     NavEntry("Queue", "/queue", "review"),
@@ -49,4 +49,5 @@ ROUTERS = [
     scores.router,
     assignments.router,
     admin.router,
+    account.router,  # issue 14: your own password
 ]

@@ -6,7 +6,7 @@ from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session, select
 
-from triage.accounts import add_user, set_active, set_role
+from triage.accounts import add_user, reset_password, set_active, set_role
 from triage.errors import InputError, NotFound
 from triage.models import ROLES, Source, User
 from triage.web import render
@@ -17,9 +17,11 @@ from triage.web.routes.common import Id
 router = protected(prefix="/admin")
 
 
-def _users_page(request, db, status_code=200, created=None, problems=None):
+def _users_page(request, db, status_code=200, created=None, problems=None, reset=None):
     users = db.exec(select(User).order_by(User.username)).all()
-    return render.page(request, "users.html", status_code=status_code, users=users, roles=ROLES, created=created, problems=problems or [])
+    return render.page(
+        request, "users.html", status_code=status_code, users=users, roles=ROLES, created=created, problems=problems or [], reset=reset
+    )
 
 
 @router.get("/users")
@@ -82,3 +84,13 @@ def sources_page(request: Request, viewer: Viewer = Depends(current_viewer), db:
 def catalogue_page(request: Request, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
     require(viewer, "manage")
     return render.page(request, "catalogue.html", index=catalogue_index(request, db))
+
+
+@router.post("/users/{user_id}/password")
+def reset(request: Request, user_id: Id, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
+    """A temporary password, shown once on this response, to be changed at the user's next login."""
+    require(viewer, "manage")
+    target = _target(db, user_id)
+    password = reset_password(db, viewer.user, target)
+    db.commit()
+    return _users_page(request, db, reset={"username": target.username, "password": password})
