@@ -379,6 +379,18 @@ def page(session: Session, index: CatalogueIndex, f: QueueFilter, user_id: int |
     return QueuePage(rows, next_cursor, scope)
 
 
+MAX_SELECT_ALL = 5000  # one bulk action; beyond this, narrow the filter
+
+
+def matching(session: Session, index: CatalogueIndex, f: QueueFilter, user_id: int | None) -> list[tuple[int, int]]:
+    """(suggestion id, version) of every suggestion the filter matches, for "select all matching"."""
+    scope = resolve(session, index, f, user_id)
+    rows = walk(session, scope, f, None, MAX_SELECT_ALL + 1, columns=(Suggestion.id, Suggestion.version, Suggestion.confidence, Item.published_at))
+    if len(rows) > MAX_SELECT_ALL:
+        raise InputError(Problem(f"the filter matches more than {MAX_SELECT_ALL} suggestions; narrow it first", field="all"))
+    return [(r.id, r.version) for r in rows]
+
+
 def neighbours(session: Session, index: CatalogueIndex, f: QueueFilter, user_id: int | None, suggestion_id: int) -> tuple[int | None, int | None]:
     """(previous, next) suggestion ids around one suggestion in the filter's order.
 

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from triage.errors import InputError, Problem
+from triage.errors import Conflict, InputError, Problem
 from triage.models import REJECT_REASONS, SUGGESTION_STATES
 from triage.review import queue as q
 from triage.review.decisions import bulk_reject
@@ -96,13 +96,19 @@ async def bulk(request: Request, viewer: Viewer = Depends(current_viewer), db: S
         if not (0 <= sid <= q.MAX_ID and 0 <= version <= q.MAX_ID):
             raise InputError(Problem(f"{str(raw)[:40]!r} is out of range", field="sel"))
         selection.append((sid, version))
-    if not selection:
+    confirmed = q._number({"all": str(form.get("all") or "")}, "all", int)  # "select all matching": the count confirmed
+    if not selection and confirmed is None:
         raise InputError("sel: select at least one suggestion (x)")
 
     def work():
         index = catalogue_index(request, db)
         f = filter_from(request, index, str(form.get("back") or ""))  # refused before anything is applied
-        result = bulk_reject(db, index, viewer.user, selection, reason, note)
+        chosen = selection
+        if confirmed is not None:
+            chosen = q.matching(db, index, f, viewer.user.id)
+            if len(chosen) != confirmed:
+                raise Conflict(f"the filter now matches {len(chosen)} suggestions, not the {confirmed} you confirmed; nothing was rejected")
+        result = bulk_reject(db, index, viewer.user, chosen, reason, note)
         text = f"Rejected {len(result.decided)}; {len(result.conflicts)} had changed meanwhile and were left alone."
         flash(db, viewer, text, "ok" if not result.conflicts else "problem")
         db.commit()

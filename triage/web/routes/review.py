@@ -12,10 +12,10 @@ from triage.catalogue.load import load_catalogue
 from triage.errors import InputError, NotFound, Problem
 from triage.models import REJECT_REASONS, Suggestion, User
 from triage.review import queue as q
-from triage.review.decisions import DecisionConflict, Edit, decide, undo_last
+from triage.review.decisions import DecisionConflict, Edit, decide, undo_last_action
 from triage.review.story import load_story
 from triage.web import render
-from triage.web.auth import Viewer, catalogue_index, current_viewer, get_db, require, settings_of
+from triage.web.auth import Viewer, catalogue_index, current_viewer, flash, get_db, require, settings_of
 from triage.web.routes import protected
 from triage.web.routes.common import Id, filter_from, labels
 
@@ -201,15 +201,29 @@ async def undo(request: Request, viewer: Viewer = Depends(current_viewer), db: S
     def work():
         index = catalogue_index(request, db)
         f = filter_from(request, index, str(form.get("back") or ""))  # a bad field refuses before the undo
-        decision = undo_last(db, index, viewer.user)
+        undone = undo_last_action(db, index, viewer.user)
+        if len(undone) > 1:
+            flash(db, viewer, f"Undone: {len(undone)} suggestions of that bulk action are {undone[-1].status_after} again.")
         db.commit()
         request.app.state.counts_cache.invalidate()
-        return f, decision
+        return f, undone
 
-    f, decision = await run_in_threadpool(work)
-    url = _review_url(decision.suggestion_id, f)
+    f, undone = await run_in_threadpool(work)
+    decision = undone[-1]
+    if len(undone) > 1:  # a bulk action: back to the queue it was taken in
+        url = "/queue" + render.query(f.params())
+    else:
+        url = _review_url(decision.suggestion_id, f)
     if render.wants_json(request):
         return JSONResponse(
-            {"ok": True, "undone": decision.after.get("undoes"), "suggestion": decision.suggestion_id, "status": decision.status_after, "url": url}
+            {
+                "ok": True,
+                "undone": decision.after.get("undoes"),
+                "count": len(undone),
+                "suggestions": [d.suggestion_id for d in undone],
+                "suggestion": decision.suggestion_id,
+                "status": decision.status_after,
+                "url": url,
+            }
         )
     return RedirectResponse(url, status_code=303)
