@@ -9,7 +9,7 @@ from triage.models.score import Score, ScoreChange
 from triage.models.source import FetchLog, Source, SourcePublic
 from triage.models.suggestion import SUGGESTION_STATES, Suggestion, SuggestionPublic
 from triage.models.types import UTCDateTime, utcnow
-from triage.models.user import ROLES, Assignment, LoginAttempt, User, UserPublic, WebSession
+from triage.models.user import ROLES, Assignment, LoginAttempt, SavedView, User, UserPublic, WebSession
 
 __all__ = [
     "ACTIONS",
@@ -31,6 +31,7 @@ __all__ = [
     "LoginAttempt",
     "MemberRow",
     "Score",
+    "SavedView",
     "ScoreChange",
     "Sighting",
     "Source",

@@ -70,3 +70,17 @@ class LoginAttempt(SQLModel, table=True):
     client: str | None = Field(default=None, max_length=64)
     ok: bool = False
     at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class SavedView(SQLModel, table=True):
+    """A named filter an analyst keeps: the query string of a queue or items page."""
+
+    __tablename__ = "saved_view"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    name: str = Field(max_length=80)
+    page: str = Field(max_length=20)  # queue | items
+    query: str = Field(default="", max_length=2000)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -22,6 +22,7 @@ from sqlmodel import Session
 from triage.catalogue.index import CatalogueIndex
 from triage.errors import InputError, Problem
 from triage.models import SUGGESTION_STATES, Assignment, Item, Sighting, Suggestion
+from triage.review import search
 
 SORTS = ("confidence", "date")
 ORDERS = ("desc", "asc")
@@ -46,6 +47,7 @@ class QueueFilter:
     verified: bool | None = None
     flagged: bool | None = None
     scope: str = "mine"  # mine (the analyst's assignments, when they have any) | all
+    q: str | None = None  # full-text search over the items (triage.review.search)
     sort: str = "confidence"
     order: str = "desc"
 
@@ -138,6 +140,7 @@ def parse_filter(params: Mapping[str, str], index: CatalogueIndex) -> QueueFilte
         verified=YES_NO[verified],
         flagged=YES_NO[flagged],
         scope=_choice(params, "scope", ("mine", "all"), "mine"),
+        q=search.check_query(params.get("q")),
         sort=_choice(params, "sort", SORTS, "confidence"),
         order=_choice(params, "order", ORDERS, "desc"),
     )
@@ -221,6 +224,9 @@ def resolve(session: Session, index: CatalogueIndex, f: QueueFilter, user_id: in
         s.needs_item = True
     if f.source is not None:
         s.row.append(exists().where(Sighting.item_id == Suggestion.item_id, Sighting.source_id == f.source))
+    if f.q is not None:
+        hits = search.matches(session, f.q)
+        s.row.append(Suggestion.item_id.in_(select(hits.c.item_id)))
     assigned = ()
     if f.scope == "mine" and user_id is not None:
         assigned = _assignments(session, user_id)
@@ -228,7 +234,7 @@ def resolve(session: Session, index: CatalogueIndex, f: QueueFilter, user_id: in
         s.assigned = condition is not None
         if condition is not None:
             s.row.append(condition)
-    s.key = (f.conf_min, f.conf_max, f.language, f.date_from, f.date_to, f.source, tuple(tuple(a) for a in assigned))
+    s.key = (f.conf_min, f.conf_max, f.language, f.date_from, f.date_to, f.source, f.q, tuple(tuple(a) for a in assigned))
     return s
 
 

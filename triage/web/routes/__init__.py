@@ -29,10 +29,11 @@ class NavEntry:
         return can(user, self.permission)
 
 
-from triage.web.routes import account, admin, assignments, evidence, login, queue, review, scores  # noqa: E402
+from triage.web.routes import account, admin, assignments, evidence, items, login, queue, review, scores  # noqa: E402
 
 NAV = [
     NavEntry("Queue", "/queue", "review"),
+    NavEntry("Items", "/items", "review"),  # issue 14
     NavEntry("Add evidence", "/evidence/new", "review"),
     NavEntry("Scores", "/scores", "review"),
     NavEntry("Assignments", "/assignments", "assign"),
@@ -50,4 +51,5 @@ ROUTERS = [
     assignments.router,
     admin.router,
     account.router,  # issue 14: your own password
+    items.router,  # issue 14: the Items view and search
 ]
