@@ -29,7 +29,7 @@ class NavEntry:
         return can(user, self.permission)
 
 
-from triage.web.routes import account, admin, assignments, evidence, items, login, queue, review, scores  # noqa: E402
+from triage.web.routes import account, admin, assignments, evidence, items, login, progress, queue, review, scores  # noqa: E402
 
 NAV = [
     NavEntry("Queue", "/queue", "review"),
@@ -37,6 +37,7 @@ NAV = [
     NavEntry("Add evidence", "/evidence/new", "review"),
     NavEntry("Scores", "/scores", "review"),
     NavEntry("Assignments", "/assignments", "assign"),
+    NavEntry("Progress", "/progress", "assign"),  # issue 14
     NavEntry("Users", "/admin/users", "manage"),
     NavEntry("Sources", "/admin/sources", "manage"),
     NavEntry("Catalogue", "/admin/catalogue", "manage"),
@@ -52,4 +53,5 @@ ROUTERS = [
     admin.router,
     account.router,  # issue 14: your own password
     items.router,  # issue 14: the Items view and search
+    progress.router,  # issue 14: the leads' dashboard
 ]
