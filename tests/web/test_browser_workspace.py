@@ -15,8 +15,8 @@ from tests.web.test_browser import ARTIFACTS, Watch, _decisions, _suggestion, _w
 SIZES = {"phone": (390, 844), "laptop": (1280, 720)}
 
 
-def _open(browser, base, username, contexts, size=(1280, 720), watch=True):
-    context = browser.new_context(base_url=base, viewport={"width": size[0], "height": size[1]})
+def _open(chromium, base, username, contexts, size=(1280, 720), watch=True):
+    context = chromium.new_context(base_url=base, viewport={"width": size[0], "height": size[1]})
     contexts.append(context)
     page = context.new_page()
     page.set_default_timeout(5000)
