@@ -562,3 +562,74 @@ def _facets(index: CatalogueIndex, f: QueueFilter, cube: list[tuple]) -> Counts:
             counter[names.get(value) if names else value] += n
         facets[name] = counter
     return Counts(total, facets)
+
+
+# --- the queue per item -----------------------------------------------------------------------
+
+
+@dataclass
+class ItemGroup:
+    """One item with the suggestions of the filter on it, and those that only repeat evidence
+    already accepted for the same item, member, commitment and dimension (folded: not work)."""
+
+    item_id: int
+    title: str
+    publisher: str | None
+    published_at: dt.datetime | None
+    language: str | None
+    snippet: str
+    rows: list = field(default_factory=list)
+    folded: list = field(default_factory=list)
+    quotes: dict = field(default_factory=dict)  # suggestion id -> quote
+
+
+@dataclass
+class GroupedPage:
+    groups: list[ItemGroup]
+    next_cursor: str | None
+    scope: Scope
+    folded: int = 0
+
+
+def grouped_page(
+    session: Session, index: CatalogueIndex, f: QueueFilter, user_id: int | None, after: str | None = None, limit: int = 25
+) -> GroupedPage:
+    """Up to `limit` items, in the order of their best matching suggestion; each with every
+    suggestion of the filter on it (not only those that fell on this page)."""
+    scope = resolve(session, index, f, user_id)
+    cursor = decode_cursor(f, after) if after else None
+    batch = walk(session, scope, f, cursor, limit * 4)
+    order: list[int] = []
+    last, full = None, False
+    for row in batch:
+        if row.item_id not in order:
+            if len(order) == limit:
+                full = True
+                break
+            order.append(row.item_id)
+        last = row
+    more = full or len(batch) == limit * 4
+    next_cursor = encode_cursor(f, _sort_value(f, last), last.id) if more and last is not None else None
+    if not order:
+        return GroupedPage([], None, scope)
+    rows = session.execute(_base(scope, (*ROW_COLUMNS, Suggestion.quote)).where(Suggestion.item_id.in_(order))).all()
+    accepted = {
+        tuple(r)
+        for r in session.execute(
+            select(Suggestion.item_id, Suggestion.member_id, Suggestion.commitment_id, Suggestion.dimension_id).where(
+                Suggestion.item_id.in_(order), Suggestion.status == "accepted"
+            )
+        )
+    }
+    texts = dict(session.execute(select(Item.id, Item.text).where(Item.id.in_(order))).all())
+    groups: dict[int, ItemGroup] = {}
+    for row in sorted(rows, key=lambda r: -r.confidence):
+        group = groups.get(row.item_id)
+        if group is None:
+            snippet = search.snippet(texts.get(row.item_id), f.q or row.quote)
+            group = groups[row.item_id] = ItemGroup(row.item_id, row.title, row.publisher, row.published_at, row.language, snippet)
+        repeat = row.status == "pending" and (row.item_id, row.member_id, row.commitment_id, row.dimension_id) in accepted
+        (group.folded if repeat else group.rows).append(row)
+        group.quotes[row.id] = row.quote
+    ordered = [groups[i] for i in order if i in groups]
+    return GroupedPage(ordered, next_cursor, scope, sum(len(g.folded) for g in ordered))

@@ -29,7 +29,10 @@ def queue_page(request: Request, after: str | None = None, viewer: Viewer = Depe
     require(viewer, "review")
     index = catalogue_index(request, db)
     f = filter_from(request, index)
-    result = q.page(db, index, f, viewer.user.id, after=after, limit=settings_of(request).web_page_size)
+    group = q._choice(request.query_params, "group", ("suggestion", "item"), "suggestion")
+    size = settings_of(request).web_page_size
+    grouped = q.grouped_page(db, index, f, viewer.user.id, after=after, limit=max(5, size // 2)) if group == "item" else None
+    result = grouped or q.page(db, index, f, viewer.user.id, after=after, limit=size)
     counts = q.counts(db, index, f, viewer.user.id, result.scope, cache=request.app.state.counts_cache)
     notice = None  # banners come from the session's flash (auth.flash), never from the URL
     return render.page(
@@ -38,6 +41,8 @@ def queue_page(request: Request, after: str | None = None, viewer: Viewer = Depe
         f=f,
         params=f.params(),
         page=result,
+        grouped=grouped,
+        group=group,
         counts=counts,
         after=after,
         statuses=SUGGESTION_STATES,
