@@ -54,3 +54,20 @@ def test_grouped_pages_follow_on(as_user, seeded, monkeypatch):
             params, after=page.text.split('id="next-page" href="/queue?')[1].split('"')[0].split("after=")[1].split("&")[0].replace("%7E", "~")
         )
     assert sorted(seen) == sorted(str(i) for i in [*seeded.items, seeded.xss_item])
+
+
+def test_saved_views_are_per_user_and_checked(as_user, seeded):
+    ana, bob = as_user("ana"), as_user("bob")
+    r = ana.post(
+        "/views", data={"name": "Japan", "page": "queue", "query": "member=japan&group=item", "csrf_token": ana.csrf}, follow_redirects=False
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/queue?member=japan&group=item"
+    page = ana.get("/queue")
+    assert 'href="/queue?member=japan&amp;group=item">Japan</a>' in page.text
+    assert ">Japan</a>" not in bob.get("/queue").text
+    bad = ana.post("/views", data={"name": "Broken", "page": "queue", "query": "date_to=9999-99-99", "csrf_token": ana.csrf})
+    assert bad.status_code == 400
+    view_id = page.text.split('action="/views/')[1].split("/")[0]
+    assert bob.post(f"/views/{view_id}/delete", data={"csrf_token": bob.csrf}).status_code == 404
+    assert ana.post(f"/views/{view_id}/delete", data={"csrf_token": ana.csrf}, follow_redirects=False).status_code == 303
+    assert ">Japan</a>" not in ana.get("/queue").text

@@ -16,7 +16,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from triage.catalogue.index import CatalogueIndex
-from triage.errors import Conflict, Forbidden, InputError, NotFound
+from triage.errors import Conflict, Forbidden, InputError, NotFound, Problem
 from triage.models import REJECT_REASONS, Decision, Suggestion, User, utcnow
 from triage.policies import can
 from triage.review.scores import refresh_suggested
@@ -60,27 +60,28 @@ def _load(session: Session, suggestion_id: int) -> Suggestion:
 
 def _apply_edit(index: CatalogueIndex, state: EvidenceState, edit: Edit) -> EvidenceState:
     values = {}
-    commitment = index.commitment_by_id(state.commitment_id)
-    if edit.member is not None:
-        member = index.member(edit.member)
-        if member is None:
-            raise InputError(f"unknown member {edit.member!r}")
-        values["member_id"] = member.id
-    if edit.commitment is not None:
-        commitment = index.commitment(edit.commitment)
-        if commitment is None:
-            raise InputError(f"unknown commitment {edit.commitment}")
-        values["commitment_id"] = commitment.id
+    current = index.commitment_by_id(state.commitment_id)
+    moved = edit.commitment is not None and (current is None or edit.commitment != current.number)
     dimension_key = edit.dimension
-    if dimension_key is None and "commitment_id" in values and values["commitment_id"] != state.commitment_id:
+    if dimension_key is None and moved:
         old = index.dimension_by_id(state.dimension_id)
         dimension_key = old.key if old else None  # keep the dimension if the new commitment has it
-    if dimension_key is not None or "commitment_id" in values:
-        dimension = index.dimension(commitment, dimension_key)
-        if dimension is None:
-            keys = ", ".join(d.key for d in index.dimensions_of(commitment)) or "none"
-            raise InputError(f"commitment {commitment.number} has no dimension {dimension_key!r} (dimensions: {keys})")
-        values["dimension_id"] = dimension.id
+    number = edit.commitment if edit.commitment is not None else (current.number if current else None)
+    found = index.resolve(
+        member=edit.member,
+        commitment=number if (edit.commitment is not None or dimension_key is not None) else None,
+        dimension=dimension_key,
+        fields=True,
+    )
+    if found.member is not None:
+        values["member_id"] = found.member.id
+    if edit.commitment is not None and found.commitment is not None:
+        values["commitment_id"] = found.commitment.id
+    if found.dimension is not None:
+        values["dimension_id"] = found.dimension.id
+    elif moved and found.commitment is not None:
+        keys = ", ".join(d.key for d in index.dimensions_of(found.commitment)) or "none"
+        raise InputError(Problem(f"commitment {found.commitment.number} has no dimension {dimension_key!r} (dimensions: {keys})", field="dimension"))
     if edit.strength is not None:
         if edit.strength not in ("strong", "weak"):
             raise InputError("strength must be strong or weak")

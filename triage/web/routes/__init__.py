@@ -29,7 +29,7 @@ class NavEntry:
         return can(user, self.permission)
 
 
-from triage.web.routes import account, admin, assignments, evidence, items, login, progress, queue, review, scores  # noqa: E402
+from triage.web.routes import account, admin, assignments, evidence, items, login, progress, queue, review, scores, views  # noqa: E402
 
 NAV = [
     NavEntry("Queue", "/queue", "review"),
@@ -54,4 +54,5 @@ ROUTERS = [
     account.router,  # issue 14: your own password
     items.router,  # issue 14: the Items view and search
     progress.router,  # issue 14: the leads' dashboard
+    views.router,  # issue 14: saved views
 ]

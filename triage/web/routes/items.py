@@ -11,6 +11,7 @@ from triage.web import render
 from triage.web.auth import Viewer, current_viewer, get_db, require
 from triage.web.routes import protected
 from triage.web.routes.common import filter_choices
+from triage.web.routes.views import saved_views
 
 router = protected()
 
@@ -37,5 +38,8 @@ def items_page(request: Request, viewer: Viewer = Depends(current_viewer), db: S
         result=result,
         states=list(ItemState),
         state_labels=STATE_LABELS,
+        views=saved_views(db, viewer.user.id, "items"),
+        view_page="items",
+        view_query=render.query(f.params(page=1))[1:],
         **filter_choices(request, db),
     )

@@ -15,6 +15,7 @@ from triage.web import render
 from triage.web.auth import Viewer, catalogue_index, current_viewer, flash, get_db, require, settings_of
 from triage.web.routes import protected
 from triage.web.routes.common import filter_choices, filter_from, labels
+from triage.web.routes.views import saved_views
 
 router = protected()
 
@@ -43,6 +44,9 @@ def queue_page(request: Request, after: str | None = None, viewer: Viewer = Depe
         page=result,
         grouped=grouped,
         group=group,
+        views=saved_views(db, viewer.user.id, "queue"),
+        view_page="queue",
+        view_query=render.query({**f.params(), **({"group": "item"} if group == "item" else {})})[1:],
         counts=counts,
         after=after,
         statuses=SUGGESTION_STATES,
