@@ -132,6 +132,15 @@ def test_keys_overlay_and_e_then_enter(server, open_as):  # noqa: F811
     page.locator("#edit-quote").press("Control+Enter")
     _wait_for(page, lambda: _suggestion(server, s).version == version + 1)
     assert _decisions(server, s)[-1].action in ("accept", "edit")
+    # e then Enter at once: the focus is on the member select, and Enter saves from there too.
+    t = server.suggestions[6]
+    page.goto(f"/review/{t}?status=all&scope=all")
+    before = _suggestion(server, t).version
+    page.keyboard.press("e")
+    assert page.evaluate("document.activeElement.id") == "edit-member"
+    page.keyboard.press("Enter")
+    _wait_for(page, lambda: _suggestion(server, t).version == before + 1)
+    assert _suggestion(server, t).status == "accepted"
     page.watch.clean()
 
 

@@ -17,6 +17,7 @@ from triage.review import search
 from triage.review.queue import _choice, _date, _day_start, _number
 from triage.vocab import ItemState
 
+COUNT_LIMIT = 1000  # "1000+ items" beyond this
 MAX_PAGE = 200  # pages of a search are numbered (ranked results); a narrower search beats page 201
 
 
@@ -102,14 +103,11 @@ def list_items(session: Session, f: ItemFilter, limit: int = 50) -> ItemPage:
         col(Item.gist_en),
     )
     if f.q:
-        hits: Any = search.matches(session, f.q)
-        base = select(*columns).join(hits, hits.c.item_id == col(Item.id)).where(*conditions)
-        total_q = select(func.count()).select_from(Item).join(hits, hits.c.item_id == col(Item.id)).where(*conditions)
-        ordered = base.order_by(hits.c.rank, col(Item.id).desc())
-    else:
-        base = select(*columns).where(*conditions)
-        total_q = select(func.count()).select_from(Item).where(*conditions)
-        ordered = base.order_by(col(Item.id).desc())
+        conditions.append(search.condition(session, f.q))
+    base = select(*columns).where(*conditions)
+    # Counted up to a bound: the exact number of matches of a common word is not worth a scan.
+    total_q = select(func.count()).select_from(select(col(Item.id)).where(*conditions).limit(COUNT_LIMIT + 1).subquery())
+    ordered = base.order_by(col(Item.id).desc())
     raw = session.execute(ordered.offset((f.page - 1) * limit).limit(limit + 1)).all()
     has_next = len(raw) > limit
     raw = raw[:limit]

@@ -225,8 +225,7 @@ def resolve(session: Session, index: CatalogueIndex, f: QueueFilter, user_id: in
     if f.source is not None:
         s.row.append(exists().where(Sighting.item_id == Suggestion.item_id, Sighting.source_id == f.source))
     if f.q is not None:
-        hits = search.matches(session, f.q)
-        s.row.append(Suggestion.item_id.in_(select(hits.c.item_id)))
+        s.row.append(Suggestion.item_id.in_(select(Item.id).where(search.condition(session, f.q))))
     assigned = ()
     if f.scope == "mine" and user_id is not None:
         assigned = _assignments(session, user_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Float, Integer, func, literal_column, select, text
+from sqlalchemy import Integer, func, literal_column, select, text
 from sqlmodel import Session, col
 
 from triage.errors import InputError, Problem
@@ -42,19 +42,34 @@ def check_query(raw: str | None) -> str | None:
 
 
 def matches(session: Session, query: str) -> Any:
-    """A subquery of (item_id, rank) for the items matching every word; lower rank is better."""
+    """A subquery of the ids (item_id) of the items matching every word.
+
+    Unranked on purpose: ranking means scoring every match, which for a common word is most
+    of the table; results are listed newest first instead, which the database can walk in
+    its primary-key index and stop after a page.
+    """
     words = terms(query)
     if session.get_bind().dialect.name == "postgresql":
         tsquery = func.to_tsquery("simple", " & ".join(f"{w}:*" for w in words))
         vector: Any = literal_column(f"item.{SEARCH_COLUMN}")
-        return select(col(Item.id).label("item_id"), (-func.ts_rank(vector, tsquery)).label("rank")).where(vector.op("@@")(tsquery)).subquery("hits")
+        return select(col(Item.id).label("item_id")).where(vector.op("@@")(tsquery)).subquery("hits")
     fts = " ".join('"' + w.replace('"', '""') + '"*' for w in words)
     return (
-        text(f"SELECT rowid AS item_id, bm25({SEARCH_TABLE}, 10.0, 3.0, 1.0, 3.0) AS rank FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :fts")
+        text(f"SELECT rowid AS item_id FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :fts")
         .bindparams(fts=fts)
-        .columns(item_id=Integer, rank=Float)
+        .columns(item_id=Integer)
         .subquery("hits")
     )
+
+
+def condition(session: Session, query: str) -> Any:
+    """A WHERE condition on item for the items matching every word (on PostgreSQL the match
+    itself, so the planner can walk the id index and stop after a page for common words)."""
+    words = terms(query)
+    if session.get_bind().dialect.name == "postgresql":
+        tsquery = func.to_tsquery("simple", " & ".join(f"{w}:*" for w in words))
+        return literal_column(f"item.{SEARCH_COLUMN}").op("@@")(tsquery)
+    return col(Item.id).in_(select(matches(session, query).c.item_id))
 
 
 def snippet(body: str | None, query: str | None, width: int = 110) -> str:
