@@ -75,7 +75,10 @@ def test_serve_command(cli, migrated_db, monkeypatch):
     # The factory uvicorn is given builds the app over the same database.
     module, name = APP.split(":")
     app = getattr(__import__(module, fromlist=[name]), name)()
-    assert str(app.state.engine.url) == migrated_db == os.environ["TRIAGE_DATABASE_URL"]
+    from triage import db as database
+
+    # The engine names the driver (postgresql+psycopg) where the setting may not.
+    assert str(app.state.engine.url) == database.normalise_url(migrated_db) and migrated_db == os.environ["TRIAGE_DATABASE_URL"]
 
 
 def test_serve_refuses_an_uninitialised_database(cli):
