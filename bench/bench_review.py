@@ -8,6 +8,9 @@ HTTP on loopback:
     the queue (targets: p95 < 150 ms);
   - decisions: accept and reject-with-reason posts, as the browser's script sends them
     (target: p95 < 50 ms);
+  - search (issue 14): the Items view and the queue filtered by full-text search (PostgreSQL
+    tsvector + GIN), one and two words, with and without other filters (target p95 < 150 ms);
+  - the queue per item (/queue?group=item), first pages and keyset pages (target p95 < 150 ms);
   - for information, first pages with the per-filter counts recounted on every request
     (TRIAGE_WEB_COUNTS_SECONDS=0): the cost of a first visit to a filter.
 Run: ./scripts/bench review
@@ -338,6 +341,48 @@ def queue_samples(client: httpx.Client) -> dict[str, list[float]]:
     return out
 
 
+SEARCH_REQUESTS = 200
+GROUPED_REQUESTS = 200
+TARGET_SEARCH_MS = TARGET_GROUPED_MS = 150.0
+
+
+def search_samples(client: httpx.Client) -> list[float]:
+    """Full-text search: the Items view and the queue with q=, over every item."""
+    paths = [
+        "/items?q=europol",
+        "/items?q=smuggling+network",
+        "/items?q=minister+announced&state=classified",
+        "/items?q=boats",
+        "/items?q=interpol+seized",
+        "/queue?q=europol",
+        "/queue?q=trafficking&member=japan",
+        "/queue?q=border+cooperation&sort=date",
+        "/items?q=prosecution&date_from=2024-09-01&date_to=2024-09-30",
+        "/items?q=zzznotaword",
+    ]
+    samples: list[float] = []
+    while len(samples) < SEARCH_REQUESTS:
+        for path in paths:
+            timed_get(client, path, samples)
+    return samples
+
+
+def grouped_samples(client: httpx.Client) -> list[float]:
+    """The queue per item: first pages under several filters, then keyset pages."""
+    starts = ["/queue?group=item", "/queue?group=item&member=japan", "/queue?group=item&sort=date", "/queue?group=item&commitment=19&member=france"]
+    samples: list[float] = []
+    while len(samples) < GROUPED_REQUESTS:
+        for start in starts:
+            path = start
+            for _ in range(10):
+                r = timed_get(client, path, samples)
+                m = re.search(r'id="next-page" href="([^"]+)"', r.text)
+                if not m:
+                    break
+                path = m.group(1).replace("&amp;", "&")
+    return samples
+
+
 def decision_samples(client: httpx.Client, csrf: str, url: str) -> list[float]:
     with create_engine(db.normalise_url(url)).connect() as conn:
         pending = [
@@ -372,6 +417,10 @@ def main() -> None:
                 client.get("/queue")
             with console.status("Timing queue pages…"):
                 queue = queue_samples(client)
+            with console.status("Timing search…"):
+                searched = search_samples(client)
+            with console.status("Timing the queue per item…"):
+                grouped = grouped_samples(client)
             with console.status("Timing decisions…"):
                 decisions = decision_samples(client, csrf, url)
         proc.terminate()
@@ -391,6 +440,11 @@ def main() -> None:
             median, p95 = percentiles(samples)
             rows.append(Row(f"queue {name}: median", median, "ms"))
             rows.append(Row(f"queue {name}: p95 ({len(samples)} requests)", p95, "ms", f"< {TARGET_QUEUE_MS:.0f} ms", p95 < TARGET_QUEUE_MS))
+        for name, samples, target in (("search", searched, TARGET_SEARCH_MS), ("queue per item", grouped, TARGET_GROUPED_MS)):
+            median, p95 = percentiles(samples)
+            rows.append(Row(f"{name}: median", median, "ms"))
+            rows.append(Row(f"{name}: p95 ({len(samples)} requests)", p95, "ms", f"< {target:.0f} ms", p95 < target))
+            rows.append(Row(f"{name} p95 / target", p95 / target, "", "< 1", p95 < target))
         median, p95 = percentiles(uncached)
         rows.append(Row("queue first page, counts never reused: median", median, "ms"))
         rows.append(Row(f"queue first page, counts never reused: p95 ({len(uncached)})", p95, "ms", "(information)"))

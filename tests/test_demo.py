@@ -80,6 +80,22 @@ def test_demo_serves_and_the_printed_login_works(tmp_path):
             done = client.post("/login", data={"username": "demo", "password": password, "csrf_token": token}, headers={"Cookie": login_cookie})
             assert done.status_code == 303, done.text
             session_cookie = "; ".join(f"{k}={v}" for k, v in done.cookies.items())
+            # The printed password is one-time: the first page asks for a new one.
+            first = client.get("/queue", headers={"Cookie": session_cookie})
+            assert first.status_code == 303 and first.headers["location"] == "/account/password"
+            form = client.get("/account/password", headers={"Cookie": session_cookie})
+            csrf = re.search(r'name="csrf-token" content="([^"]+)"', form.text).group(1)
+            changed = client.post(
+                "/account/password",
+                data={
+                    "current_password": password,
+                    "new_password": "my own demo phrase",
+                    "repeat_password": "my own demo phrase",
+                    "csrf_token": csrf,
+                },
+                headers={"Cookie": session_cookie},
+            )
+            assert changed.status_code == 303, changed.text
             queue = client.get("/queue", headers={"Cookie": session_cookie})
             assert queue.status_code == 200 and "Queue" in queue.text
     finally:
@@ -96,3 +112,33 @@ def test_demo_refuses_other_databases(tmp_path):
 
     with pytest.raises(ValueError, match="own SQLite file"):
         prepare(Settings(database_url="postgresql://postgres@127.0.0.1:5432/test"))
+
+
+def test_demo_replaces_only_its_own_database(cli, tmp_path):
+    text_file = tmp_path / "notes.txt"
+    text_file.write_text("my notes\n")
+    result = cli("demo", "--db", text_file, "--no-serve")
+    assert result.code != 0 and "not a database `triage demo` made" in result.err
+    assert text_file.read_text() == "my notes\n"
+    team = tmp_path / "team.db"
+    team_url = f"sqlite:///{team}"
+    db.migrate(team_url)
+    db.dispose_engines()
+    result = cli("demo", "--db", team, "--no-serve")
+    assert result.code != 0 and "--force" in result.err
+    assert db.current_revision(team_url) is not None  # still the team's database
+    db.dispose_engines()
+    assert cli("demo", "--db", text_file, "--no-serve", "--force").code == 0
+
+
+def test_the_demo_database_is_reachable_with_db_and_nothing_creates_an_empty_one(cli, tmp_path):
+    demo_db = tmp_path / "triage-demo.db"
+    result = cli("demo", "--db", demo_db, "--no-serve")
+    assert result.code == 0 and f"--db {demo_db}" in result.out and "TRIAGE_DATABASE_URL=" in result.out
+    shown = cli("--db", demo_db, "users", "list")
+    assert shown.code == 0 and "demo" in shown.out, shown.err
+    missing = tmp_path / "nothing-here.db"
+    for args in (("users", "list"), ("scores", "show")):
+        result = cli("--db", missing, *args)
+        assert result.code != 0 and "there is no database" in result.err, (args, result.err)
+    assert not missing.exists() and not (tmp_path / "triage.db").exists()

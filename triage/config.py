@@ -232,6 +232,13 @@ class Settings(BaseSettings):
     digest_dir: Path = Field(
         Path("digests"), description="Directory the daily digest Markdown files are written to (relative to the working directory)."
     )
+    coverage_gap_days: int = Field(
+        28,
+        ge=1,
+        le=366,
+        description="A member x commitment with no accepted or pending evidence for longer than this many days is a coverage gap "
+        "(the leads' dashboard and the daily digest list them).",
+    )
     lease_seconds: int = Field(
         300, ge=5, description="How long a scheduler holds a job's lease before another may take it over (renewed while the job runs)."
     )

@@ -41,9 +41,21 @@ def _sqlite_begin_before_savepoint(conn, name) -> None:
     # before any of those becomes the outermost transaction, and its RELEASE commits:
     # work meant to be rolled back as a whole (a bulk reject that fails half-way) would
     # stay half-applied. Opening the transaction first makes the savepoint a nested one.
+    # IMMEDIATE: a deferred transaction that reads and then writes fails at once with
+    # "database is locked" when another writer got in between; taking the write lock up
+    # front makes it wait (busy_timeout) instead.
     dbapi_connection = conn.connection.dbapi_connection
     if not dbapi_connection.in_transaction:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def begin_write(session: Session) -> None:
+    """Take SQLite's write lock now, before the reads that decide what to write, so concurrent
+    writers queue behind it instead of failing; nothing to do on PostgreSQL."""
+    conn = session.connection()
+    dbapi_connection = conn.connection.dbapi_connection
+    if conn.dialect.name == "sqlite" and dbapi_connection is not None and not dbapi_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -111,6 +123,15 @@ def require_schema(url: str) -> None:
     """Refuse to work on a database that `triage init` has not brought to the current schema."""
     from triage.errors import ConfigError
 
+    parsed = make_url(normalise_url(url))
+    if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+        from pathlib import Path
+
+        if not Path(parsed.database).exists():  # connecting would create an empty file
+            raise ConfigError(
+                f"there is no database at {parsed.database}: run `triage init` first to create one, "
+                "or name another with `triage --db FILE` (the demo's is triage-demo.db)"
+            )
     try:
         current = current_revision(url)
     except Exception as exc:  # unreachable server, bad credentials, missing file

@@ -4,6 +4,7 @@ and a one-time demo login, ready to serve. No API key and no network."""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from triage.catalogue.index import CatalogueIndex
 from triage.classify.service import Summary as ClassifySummary
 from triage.classify.service import classify_pending
 from triage.config import Settings
+from triage.errors import ConfigError
 from triage.imports.evidence import ImportResult, import_evidence
 from triage.sources.ingest import IngestSummary, ingest_samples
 
@@ -37,12 +39,43 @@ class DemoResult:
     password: str
 
 
-def fresh_sqlite(path: Path) -> str:
-    """Remove an earlier demo database (and its WAL files); return its URL."""
+# Written into the SQLite header (PRAGMA application_id) of every database the demo makes, so
+# a later run knows which files it may replace: "TRDM".
+DEMO_APPLICATION_ID = 0x5452444D
+
+
+def is_demo_database(path: Path) -> bool:
+    """True if `path` is a SQLite file that `triage demo` made (read-only look; nothing is created)."""
+    try:
+        conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        return conn.execute("PRAGMA application_id").fetchone()[0] == DEMO_APPLICATION_ID
+    except sqlite3.Error:  # not a database at all (a text file, say)
+        return False
+    finally:
+        conn.close()
+
+
+def fresh_sqlite(path: Path, force: bool = False) -> str:
+    """Remove an earlier demo database (and its WAL files); return its URL. Anything at `path`
+    that the demo did not make is refused unless `force`."""
     path = Path(path).resolve()
+    if path.exists() and not force and not (path.is_file() and is_demo_database(path)):
+        raise ConfigError(
+            f"{path} exists and is not a database `triage demo` made; it was left alone (choose another --db, or add --force to replace it)"
+        )
+    if path.is_dir():
+        raise ConfigError(f"{path} is a directory")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     return f"sqlite:///{path}"
+
+
+def mark_demo_database(url: str) -> None:
+    with db.engine_for(url).begin() as conn:
+        conn.exec_driver_sql(f"PRAGMA application_id = {DEMO_APPLICATION_ID}")
 
 
 def prepare(settings: Settings) -> DemoResult:
@@ -51,6 +84,7 @@ def prepare(settings: Settings) -> DemoResult:
         # Refuse rather than risk a team's database: the demo always starts from nothing.
         raise ValueError("the demo runs on its own SQLite file")
     init = initialise(settings)
+    mark_demo_database(settings.database_url)
     ingested = ingest_samples(settings)
     classified = classify_pending(settings, backend="rules")
     with db.session_scope(settings.database_url) as session:

@@ -38,3 +38,28 @@ def test_uninitialised_database_is_a_clear_error(cli):
     result = cli("users", "list")
     assert result.code == 2
     assert "run `triage init` first" in result.err and "Traceback" not in result.err
+
+
+def test_the_password_policy_refuses_blank_short_and_common(cli, migrated_db):
+    for bad, message in [("        ", "blank"), ("password", "most common"), ("Password1", "most common"), ("qwertyuiop", "most common")]:
+        result = cli("users", "add", "sam", input=bad + "\n")
+        assert result.code == 2 and message in result.err, (bad, result.err)
+    assert cli("users", "add", "sam", input="sam\n").code == 2
+
+
+def test_users_passwd_sets_or_gives_a_temporary_password(cli, migrated_db):
+    assert cli("users", "add", "maria", input="correct horse battery\n").code == 0
+    result = cli("users", "passwd", "maria", input="another long phrase\n")
+    assert result.code == 0, result.err
+    with Session(db.engine_for(migrated_db)) as s:
+        user = get_user(s, "maria")
+        assert verify_password(user, "another long phrase") and not user.must_change_password
+    result = cli("users", "passwd", "maria", "--temporary")
+    assert result.code == 0, result.err
+    temporary = result.out.strip().splitlines()[-1]
+    with Session(db.engine_for(migrated_db)) as s:
+        user = get_user(s, "maria")
+        assert verify_password(user, temporary) and user.must_change_password
+    assert cli("users", "passwd", "nobody", input="another long phrase\n").code == 2
+    result = cli("users", "passwd", "maria", input="password\n")
+    assert result.code == 2 and "most common" in result.err

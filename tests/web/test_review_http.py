@@ -119,7 +119,7 @@ def test_bulk_reject_and_its_conflicts(as_user, seeded):
     decide(bob, s[1], action="accept", version="1")
     sel = [f"{s[0]}:1", f"{s[1]}:1", f"{s[2]}:1"]
     r = ana.post("/bulk-reject", data={"csrf_token": ana.csrf, "sel": sel, "reason": "duplicate", "back": "status=pending"}, follow_redirects=False)
-    assert r.status_code == 303 and "notice=bulk" in r.headers["location"] and "n=2" in r.headers["location"] and "c=1" in r.headers["location"]
+    assert r.status_code == 303 and "notice" not in r.headers["location"]  # the banner is a server-side flash
     assert [_suggestion(seeded.url, x).status for x in s[:3]] == ["rejected", "accepted", "rejected"]
     assert "Rejected 2; 1 had changed" in ana.get(r.headers["location"]).text
     # A bad field refuses the whole request: nothing is half-applied.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import typer
 
@@ -18,6 +20,24 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _global_options(
+    database: str = typer.Option(
+        None,
+        "--db",
+        metavar="FILE|URL",
+        help="The database for this command: a SQLite file (e.g. triage-demo.db) or a database URL. Overrides TRIAGE_DATABASE_URL.",
+    ),
+) -> None:
+    """Monitor summit commitments: ingest sources, classify evidence, review, score and export."""
+    if database:
+        # Every command reads its settings from the environment, so one assignment reaches them all.
+        url = database if "://" in database else f"sqlite:///{Path(database).expanduser().resolve()}"
+        os.environ["TRIAGE_DATABASE_URL"] = url
+
+
 # In the order data flows: setup, sources, classification, review, scores, exports.
 app.command("demo")(demo.demo)
 app.command("init")(setup.init)

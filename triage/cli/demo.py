@@ -12,13 +12,16 @@ from triage.cli.common import console, load_settings
 
 
 def demo(
-    db_file: Path = typer.Option(Path("triage-demo.db"), "--db", help="SQLite file for the demo; replaced on every run."),
+    db_file: Path = typer.Option(
+        Path("triage-demo.db"), "--db", help="SQLite file for the demo; replaced on every run (only if the demo made it, unless --force)."
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace the file at --db even if it is not a database the demo made."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to serve on."),
     port: int = typer.Option(8000, "--port", help="Port to serve on."),
     no_serve: bool = typer.Option(False, "--no-serve", help="Prepare the data, print the login, and stop."),
 ) -> None:
     """Fresh database, sample feeds ingested and classified (rules), sample evidence imported, app served."""
-    url = demo_job.fresh_sqlite(db_file)
+    url = demo_job.fresh_sqlite(db_file, force=force)
     settings = load_settings(database_url=url)
     with console.status("Preparing the demo: migrate, ingest the sample feeds, classify, import evidence…"):
         result = demo_job.prepare(settings)
@@ -38,6 +41,11 @@ def demo(
     console.print(table)
     address = f"http://{host}:{port}/"
     console.print(f"Log in at [bold]{address}[/] as [bold]{result.username}[/] with the one-time password [bold]{result.password}[/]")
+    console.print("(it must be changed at the first login)", highlight=False)
+    path = Path(db_file).resolve()
+    console.print(f"The demo's data is in {path}. Run any command on it with", highlight=False, markup=False)
+    console.print(f"  .venv/bin/triage --db {path} scores show", highlight=False, markup=False, soft_wrap=True)
+    console.print(f"  (or export TRIAGE_DATABASE_URL={url})", highlight=False, markup=False, soft_wrap=True)
     if no_serve:
         return
     from triage.server import serve

@@ -1,4 +1,4 @@
-"""`triage users add|list`."""
+"""`triage users add|list|passwd`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rich.table import Table
 from sqlmodel import select
 
 from triage import db
-from triage.accounts import create_user
+from triage.accounts import create_user, generate_password, get_user, set_password
 from triage.cli.common import console, open_settings
 from triage.errors import InputError
 from triage.models import User
@@ -57,3 +57,25 @@ def list_users() -> None:
         for u in users:
             table.add_row(u.username, u.role, u.display_name or "", "yes" if u.active else "no", u.created_at.strftime("%Y-%m-%d"))
         console.print(table)
+
+
+@app.command("passwd")
+def passwd(
+    name: str = typer.Argument(..., help="The account whose password to set."),
+    temporary: bool = typer.Option(False, "--temporary", help="Generate a temporary password, print it once; it must be changed at the next login."),
+) -> None:
+    """Set a user's password (prompted for, or read from standard input), or give a temporary one.
+
+    Their web sessions end; the password policy applies (length, not blank, not common)."""
+    settings = open_settings()
+    password = generate_password() if temporary else _read_password()
+    with db.session_scope(settings.database_url) as session:
+        user = get_user(session, name)
+        if user is None:
+            raise InputError(f"no user {name!r} (see `triage users list`)")
+        set_password(session, user, password, temporary=temporary)
+    if temporary:
+        console.print(f"temporary password for [bold]{name}[/] (shown once; to be changed at the next login):", highlight=False)
+        console.print(password, markup=False, highlight=False)
+    else:
+        console.print(f"password of [bold]{name}[/] changed; their web sessions were ended", highlight=False)

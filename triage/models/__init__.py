@@ -10,7 +10,7 @@ from triage.models.score import Score, ScoreChange
 from triage.models.source import FetchLog, Source
 from triage.models.suggestion import SUGGESTION_STATES, Suggestion
 from triage.models.types import UTCDateTime, utcnow
-from triage.models.user import ROLES, Assignment, LoginAttempt, User, WebSession
+from triage.models.user import ROLES, Assignment, LoginAttempt, SavedView, User, WebSession
 
 __all__ = [
     "ACTIONS",
@@ -32,6 +32,7 @@ __all__ = [
     "LoginAttempt",
     "MemberRow",
     "Score",
+    "SavedView",
     "ScoreChange",
     "Sighting",
     "Source",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -26,6 +27,8 @@ class User(UserBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     password_hash: str
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # A temporary password (an admin's reset, the demo's login) must be replaced at the next login.
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class Assignment(SQLModel, table=True):
@@ -49,6 +52,8 @@ class WebSession(SQLModel, table=True):
     csrf_token: str = Field(max_length=64)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: dt.datetime = Field(sa_type=UTCDateTime)
+    # The next page's banner, set by the server only (never taken from a URL): {"kind", "text"}.
+    flash: dict | None = Field(default=None, sa_type=sa.JSON)
 
 
 class LoginAttempt(SQLModel, table=True):
@@ -61,3 +66,17 @@ class LoginAttempt(SQLModel, table=True):
     client: str | None = Field(default=None, max_length=64)
     ok: bool = False
     at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class SavedView(SQLModel, table=True):
+    """A named filter an analyst keeps: the query string of a queue or items page."""
+
+    __tablename__ = "saved_view"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    name: str = Field(max_length=80)
+    page: str = Field(max_length=20)  # queue | items
+    query: str = Field(default="", max_length=2000)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

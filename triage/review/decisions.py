@@ -9,6 +9,7 @@ gets a Conflict with the current state, and nothing is silently overwritten.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy import update
@@ -16,13 +17,13 @@ from sqlmodel import Session, select
 
 from triage.catalogue.index import CatalogueIndex
 from triage.catalogue.reasons import allowed_codes, reasons_for
-from triage.errors import Conflict, Forbidden, InputError, NotFound
+from triage.errors import Conflict, Forbidden, InputError, NotFound, Problem
 from triage.models import Decision, Suggestion, User, utcnow
 from triage.policies import can
 from triage.review.scores import refresh_suggested
 from triage.review.state import STATE_ACTIONS, EvidenceState, current_state, last_decision, proposal_state, state_after
 
-__all__ = ["Conflict", "DecisionConflict", "Edit", "Forbidden", "NotFound", "bulk_reject", "decide", "history", "undo_last"]
+__all__ = ["Conflict", "DecisionConflict", "Edit", "Forbidden", "NotFound", "bulk_reject", "decide", "history", "undo_last", "undo_last_action"]
 
 
 class DecisionConflict(Conflict):
@@ -60,27 +61,28 @@ def _load(session: Session, suggestion_id: int) -> Suggestion:
 
 def _apply_edit(index: CatalogueIndex, state: EvidenceState, edit: Edit) -> EvidenceState:
     values = {}
-    commitment = index.commitment_by_id(state.commitment_id)
-    if edit.member is not None:
-        member = index.member(edit.member)
-        if member is None:
-            raise InputError(f"unknown member {edit.member!r}")
-        values["member_id"] = member.id
-    if edit.commitment is not None:
-        commitment = index.commitment(edit.commitment)
-        if commitment is None:
-            raise InputError(f"unknown commitment {edit.commitment}")
-        values["commitment_id"] = commitment.id
+    current = index.commitment_by_id(state.commitment_id)
+    moved = edit.commitment is not None and (current is None or edit.commitment != current.number)
     dimension_key = edit.dimension
-    if dimension_key is None and "commitment_id" in values and values["commitment_id"] != state.commitment_id:
+    if dimension_key is None and moved:
         old = index.dimension_by_id(state.dimension_id)
         dimension_key = old.key if old else None  # keep the dimension if the new commitment has it
-    if dimension_key is not None or "commitment_id" in values:
-        dimension = index.dimension(commitment, dimension_key)
-        if dimension is None:
-            keys = ", ".join(d.key for d in index.dimensions_of(commitment)) or "none"
-            raise InputError(f"commitment {commitment.number} has no dimension {dimension_key!r} (dimensions: {keys})")
-        values["dimension_id"] = dimension.id
+    number = edit.commitment if edit.commitment is not None else (current.number if current else None)
+    found = index.resolve(
+        member=edit.member,
+        commitment=number if (edit.commitment is not None or dimension_key is not None) else None,
+        dimension=dimension_key,
+        fields=True,
+    )
+    if found.member is not None:
+        values["member_id"] = found.member.id
+    if edit.commitment is not None and found.commitment is not None:
+        values["commitment_id"] = found.commitment.id
+    if found.dimension is not None:
+        values["dimension_id"] = found.dimension.id
+    elif moved and found.commitment is not None:
+        keys = ", ".join(d.key for d in index.dimensions_of(found.commitment)) or "none"
+        raise InputError(Problem(f"commitment {found.commitment.number} has no dimension {dimension_key!r} (dimensions: {keys})", field="dimension"))
     if edit.strength is not None:
         if edit.strength not in ("strong", "weak"):
             raise InputError("strength must be strong or weak")
@@ -147,8 +149,10 @@ def decide(
     reason: str | None = None,
     note: str | None = None,
     edit: Edit | None = None,
+    batch: str | None = None,
 ) -> Decision:
-    """Record one decision. `version` is the suggestion version the analyst saw."""
+    """Record one decision. `version` is the suggestion version the analyst saw; `batch` ties
+    the decisions of one bulk action together, so undo restores all of them."""
     if not can(user, "review"):
         raise Forbidden(f"{user.username} may not review")
     suggestion = _load(session, suggestion_id)
@@ -179,14 +183,23 @@ def decide(
     else:
         raise InputError(f"unknown action {action!r}")
     _swap(session, suggestion, version, after.status)
-    return _record(session, index, suggestion, user, action, version, before, after, reason=reason, note=note)
+    return _record(
+        session, index, suggestion, user, action, version, before, after, reason=reason, note=note, extra={"batch": batch} if batch else None
+    )
 
 
 def undo_last(session: Session, index: CatalogueIndex, user: User) -> Decision:
-    """Undo the user's most recent decision that is not undone yet.
+    """Undo the user's most recent decision that is not undone yet; when it was part of a bulk
+    action, every decision of that action is undone together (the last one is returned).
 
-    Refused with a Conflict when someone else has decided the same suggestion since.
+    Refused with a Conflict, and nothing undone, when someone else has decided any of the same
+    suggestions since.
     """
+    return undo_last_action(session, index, user)[-1]
+
+
+def undo_last_action(session: Session, index: CatalogueIndex, user: User) -> list[Decision]:
+    """As undo_last, returning the undo decision of every suggestion restored."""
     if not can(user, "review"):
         raise Forbidden(f"{user.username} may not review")
     mine = session.exec(select(Decision).where(Decision.user_id == user.id, Decision.action.in_(STATE_ACTIONS)).order_by(Decision.id.desc())).all()
@@ -194,20 +207,31 @@ def undo_last(session: Session, index: CatalogueIndex, user: User) -> Decision:
     target = next((d for d in mine if d.action != "undo" and d.id not in undone), None)
     if target is None:
         raise InputError("nothing to undo")
-    suggestion = _load(session, target.suggestion_id)
-    latest = last_decision(session, suggestion.id)
-    if latest is None or latest.id != target.id:
-        raise DecisionConflict(
-            f"suggestion {suggestion.id} was decided again after your decision; nothing was undone",
-            suggestion,
-            current_state(session, suggestion),
-            latest,
-        )
-    before = state_after(target)
-    restored = _previous_state(session, target)
-    version = suggestion.version
-    _swap(session, suggestion, version, restored.status)
-    return _record(session, index, suggestion, user, "undo", version, before, restored, extra={"undoes": target.id})
+    batch = (target.after or {}).get("batch")
+    targets = [target]
+    if batch:
+        targets = [d for d in mine if d.action != "undo" and d.id not in undone and (d.after or {}).get("batch") == batch]
+    # Check every suggestion first, so a conflict on one leaves the whole action as it was.
+    plan = []
+    for decision in targets:
+        suggestion = _load(session, decision.suggestion_id)
+        latest = last_decision(session, suggestion.id)
+        if latest is None or latest.id != decision.id:
+            raise DecisionConflict(
+                f"suggestion {suggestion.id} was decided again after your decision; nothing was undone",
+                suggestion,
+                current_state(session, suggestion),
+                latest,
+            )
+        plan.append((decision, suggestion))
+    out = []
+    for decision, suggestion in reversed(plan):  # oldest first, as they were made
+        before = state_after(decision)
+        restored = _previous_state(session, decision)
+        version = suggestion.version
+        _swap(session, suggestion, version, restored.status)
+        out.append(_record(session, index, suggestion, user, "undo", version, before, restored, extra={"undoes": decision.id}))
+    return out
 
 
 def _previous_state(session: Session, decision: Decision) -> EvidenceState:
@@ -231,12 +255,16 @@ class BulkResult:
 def bulk_reject(
     session: Session, index: CatalogueIndex, user: User, selection: list[tuple[int, int]], reason: str, note: str | None = None
 ) -> BulkResult:
-    """Reject (suggestion id, version) pairs; each stands alone, so one conflict spoils nothing else."""
+    """Reject (suggestion id, version) pairs; each stands alone, so one conflict spoils nothing else.
+    They share a batch id: one undo restores them all."""
     result = BulkResult()
+    batch = uuid.uuid4().hex
     for suggestion_id, version in selection:
         try:
             with session.begin_nested():
-                decide(session, index, suggestion_id=suggestion_id, user=user, action="reject", version=version, reason=reason, note=note)
+                decide(
+                    session, index, suggestion_id=suggestion_id, user=user, action="reject", version=version, reason=reason, note=note, batch=batch
+                )
             result.decided.append(suggestion_id)
         except Conflict:
             result.conflicts.append(suggestion_id)

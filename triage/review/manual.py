@@ -32,6 +32,7 @@ class ManualEvidence:
     action_date: dt.date | None = None
     rationale: str = ""
     language: str | None = None
+    item_id: int | None = None  # proposed from an item already stored: the suggestion goes on it
 
 
 def check(evidence: ManualEvidence, index: CatalogueIndex) -> list[Problem]:
@@ -42,14 +43,8 @@ def check(evidence: ManualEvidence, index: CatalogueIndex) -> list[Problem]:
     for name in ("title", "publisher", "text"):
         if not getattr(evidence, name).strip():
             problems.append(Problem(f"{name}: required"))
-    if index.member(evidence.member) is None:
-        problems.append(Problem(f"member: unknown member {evidence.member!r}"))
-    commitment = index.commitment(evidence.commitment)
-    if commitment is None:
-        problems.append(Problem(f"commitment: there is no commitment {evidence.commitment}"))
-    elif index.dimension(commitment, evidence.dimension) is None:
-        keys = ", ".join(d.key for d in index.dimensions_of(commitment)) or "none"
-        problems.append(Problem(f"dimension: commitment {evidence.commitment} has no dimension {evidence.dimension!r} (dimensions: {keys})"))
+    _found, named = index.problems(member=evidence.member, commitment=evidence.commitment, dimension=evidence.dimension, fields=True)
+    problems += named
     if evidence.strength not in ("strong", "weak"):
         problems.append(Problem("strength: strong or weak"))
     return problems
@@ -73,7 +68,13 @@ def add_evidence(session: Session, index: CatalogueIndex, user: User, evidence: 
         origin="manual",
         created_by_id=user.id,
     )
-    item, created = store_item(session, draft, index.period)
+    if evidence.item_id is not None:
+        stored = session.get(Item, evidence.item_id)
+        if stored is None:
+            raise InputError(Problem(f"there is no item {evidence.item_id}", field="item"))
+        item, created = stored, False
+    else:
+        item, created = store_item(session, draft, index.period)
     if created:
         item.status = "classified"  # an analyst already classified it; the pipeline leaves it alone
         session.add(item)

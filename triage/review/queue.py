@@ -9,6 +9,7 @@ flagged) from which every facet is summed in Python, instead of one query per fa
 from __future__ import annotations
 
 import datetime as dt
+import math
 import threading
 import time
 from collections import Counter
@@ -19,8 +20,9 @@ from sqlalchemy import String, and_, case, cast, exists, func, or_, select, tupl
 from sqlmodel import Session
 
 from triage.catalogue.index import CatalogueIndex
-from triage.errors import InputError
+from triage.errors import InputError, Problem
 from triage.models import SUGGESTION_STATES, Assignment, Item, Sighting, Suggestion
+from triage.review import search
 
 SORTS = ("confidence", "date")
 ORDERS = ("desc", "asc")
@@ -45,6 +47,7 @@ class QueueFilter:
     verified: bool | None = None
     flagged: bool | None = None
     scope: str = "mine"  # mine (the analyst's assignments, when they have any) | all
+    q: str | None = None  # full-text search over the items (triage.review.search)
     sort: str = "confidence"
     order: str = "desc"
 
@@ -62,6 +65,10 @@ class QueueFilter:
         return out
 
 
+MAX_ID = 2**31 - 1  # ids and versions are 32-bit integers on PostgreSQL
+FIRST_DAY, LAST_DAY = dt.date(1000, 1, 1), dt.date(9998, 12, 31)  # room for "the day after" at both ends
+
+
 def _number(params: Mapping[str, str], name: str, kind=float, low=None, high=None):
     raw = (params.get(name) or "").strip()
     if not raw:
@@ -69,9 +76,13 @@ def _number(params: Mapping[str, str], name: str, kind=float, low=None, high=Non
     try:
         value = kind(raw)
     except ValueError:
-        raise InputError(f"{name}: {raw!r} is not a {'whole ' if kind is int else ''}number") from None
+        raise InputError(Problem(f"{raw[:40]!r} is not a {'whole ' if kind is int else ''}number", field=name)) from None
+    if kind is float and not math.isfinite(value):
+        raise InputError(Problem(f"{raw[:40]!r} is not a finite number", field=name))
+    if kind is int:
+        low, high = (0 if low is None else low), (MAX_ID if high is None else high)
     if (low is not None and value < low) or (high is not None and value > high):
-        raise InputError(f"{name}: {raw} is outside {low}..{high}")
+        raise InputError(Problem(f"{raw[:40]} is outside {low}..{high}", field=name))
     return value
 
 
@@ -80,9 +91,12 @@ def _date(params: Mapping[str, str], name: str) -> dt.date | None:
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
-        raise InputError(f"{name}: {raw!r} is not a date (YYYY-MM-DD)") from None
+        raise InputError(Problem(f"{raw[:40]!r} is not a date (YYYY-MM-DD)", field=name)) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InputError(Problem(f"{raw} is outside {FIRST_DAY}..{LAST_DAY}", field=name))
+    return day
 
 
 def _choice(params: Mapping[str, str], name: str, choices, default):
@@ -90,28 +104,27 @@ def _choice(params: Mapping[str, str], name: str, choices, default):
     if not raw:
         return default
     if raw not in choices:
-        raise InputError(f"{name}: {raw!r} is not one of {', '.join(choices)}")
+        raise InputError(Problem(f"{raw[:40]!r} is not one of {', '.join(choices)}", field=name))
     return raw
 
 
 def parse_filter(params: Mapping[str, str], index: CatalogueIndex) -> QueueFilter:
     """Read a filter from query parameters; anything malformed is an InputError naming the field."""
     commitment = _number(params, "commitment", int)
-    if commitment is not None and index.commitment(commitment) is None:
-        raise InputError(f"commitment: there is no commitment {commitment}")
     member = (params.get("member") or "").strip() or None
-    if member is not None:
-        row = index.member(member)
-        if row is None:
-            raise InputError(f"member: unknown member {member!r}")
-        member = row.key
     dimension = (params.get("dimension") or "").strip() or None
+    found, problems = index.problems(member=member, commitment=commitment, fields=True)
     if dimension is not None and not any(d.key == dimension for d in index.dimensions):
-        raise InputError(f"dimension: unknown dimension {dimension!r}")
+        # A dimension key filters across commitments, so it is checked against every commitment's keys.
+        keys = ", ".join(sorted({d.key for d in index.dimensions}))
+        problems.append(Problem(f"unknown dimension {dimension[:40]!r} (dimensions: {keys})", field="dimension"))
+    if problems:
+        raise InputError(problems)
+    member = found.member.key if found.member is not None else None
     verified, flagged = (params.get("verified") or "").strip(), (params.get("flagged") or "").strip()
     for name, raw in (("verified", verified), ("flagged", flagged)):
         if raw not in YES_NO:
-            raise InputError(f"{name}: use yes or no")
+            raise InputError(Problem("use yes or no", field=name))
     f = QueueFilter(
         commitment=commitment,
         member=member,
@@ -127,6 +140,7 @@ def parse_filter(params: Mapping[str, str], index: CatalogueIndex) -> QueueFilte
         verified=YES_NO[verified],
         flagged=YES_NO[flagged],
         scope=_choice(params, "scope", ("mine", "all"), "mine"),
+        q=search.check_query(params.get("q")),
         sort=_choice(params, "sort", SORTS, "confidence"),
         order=_choice(params, "order", ORDERS, "desc"),
     )
@@ -210,6 +224,8 @@ def resolve(session: Session, index: CatalogueIndex, f: QueueFilter, user_id: in
         s.needs_item = True
     if f.source is not None:
         s.row.append(exists().where(Sighting.item_id == Suggestion.item_id, Sighting.source_id == f.source))
+    if f.q is not None:
+        s.row.append(Suggestion.item_id.in_(select(Item.id).where(search.condition(session, f.q))))
     assigned = ()
     if f.scope == "mine" and user_id is not None:
         assigned = _assignments(session, user_id)
@@ -219,7 +235,7 @@ def resolve(session: Session, index: CatalogueIndex, f: QueueFilter, user_id: in
             s.row.append(condition)
     if f.commitment is None:  # several catalogues may be active: a queue is one catalogue's
         s.row.append(Suggestion.commitment_id.in_([c.id for c in index.commitments]))
-    s.key = (index.catalogue.id, f.conf_min, f.conf_max, f.language, f.date_from, f.date_to, f.source, tuple(tuple(a) for a in assigned))
+    s.key = (index.catalogue.id, f.conf_min, f.conf_max, f.language, f.date_from, f.date_to, f.source, f.q, tuple(tuple(a) for a in assigned))
     return s
 
 
@@ -287,23 +303,34 @@ def encode_cursor(f: QueueFilter, value, sid: int) -> str:
     if value is None:
         raw = "null"
     elif isinstance(value, dt.datetime):
-        raw = value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+        # isoformat pads the year to four digits (strftime's %Y does not before year 1000).
+        naive = (value if value.tzinfo is None else value.astimezone(dt.UTC)).replace(tzinfo=None)
+        raw = naive.isoformat(timespec="microseconds")
     else:
         raw = repr(float(value))
     return f"{raw}~{sid}"
 
 
 def decode_cursor(f: QueueFilter, cursor: str):
+    """A cursor made by encode_cursor for this sort, or an InputError (never a query on junk)."""
+    bad = InputError(Problem(f"{cursor[:60]!r} is not a queue position", field="after"))
     try:
-        raw, sid = cursor.rsplit("~", 1)
-        sid = int(sid)
+        raw, sid_text = cursor.rsplit("~", 1)
+        sid = int(sid_text)
+        if not 0 <= sid <= MAX_ID:
+            raise bad
         if raw == "null":
+            if f.sort == "confidence":  # confidence is never null
+                raise bad
             return None, sid
         if f.sort == "confidence":
-            return float(raw), sid
+            value = float(raw)
+            if not math.isfinite(value):
+                raise bad
+            return value, sid
         return dt.datetime.fromisoformat(raw).replace(tzinfo=dt.UTC), sid
-    except ValueError:
-        raise InputError(f"after: {cursor!r} is not a queue position") from None
+    except (ValueError, OverflowError):
+        raise bad from None
 
 
 def _sort_value(f: QueueFilter, row):
@@ -357,6 +384,18 @@ def page(session: Session, index: CatalogueIndex, f: QueueFilter, user_id: int |
         last = rows[-1]
         next_cursor = encode_cursor(f, _sort_value(f, last), last.id)
     return QueuePage(rows, next_cursor, scope)
+
+
+MAX_SELECT_ALL = 5000  # one bulk action; beyond this, narrow the filter
+
+
+def matching(session: Session, index: CatalogueIndex, f: QueueFilter, user_id: int | None) -> list[tuple[int, int]]:
+    """(suggestion id, version) of every suggestion the filter matches, for "select all matching"."""
+    scope = resolve(session, index, f, user_id)
+    rows = walk(session, scope, f, None, MAX_SELECT_ALL + 1, columns=(Suggestion.id, Suggestion.version, Suggestion.confidence, Item.published_at))
+    if len(rows) > MAX_SELECT_ALL:
+        raise InputError(Problem(f"the filter matches more than {MAX_SELECT_ALL} suggestions; narrow it first", field="all"))
+    return [(r.id, r.version) for r in rows]
 
 
 def neighbours(session: Session, index: CatalogueIndex, f: QueueFilter, user_id: int | None, suggestion_id: int) -> tuple[int | None, int | None]:
@@ -524,3 +563,74 @@ def _facets(index: CatalogueIndex, f: QueueFilter, cube: list[tuple]) -> Counts:
             counter[names.get(value) if names else value] += n
         facets[name] = counter
     return Counts(total, facets)
+
+
+# --- the queue per item -----------------------------------------------------------------------
+
+
+@dataclass
+class ItemGroup:
+    """One item with the suggestions of the filter on it, and those that only repeat evidence
+    already accepted for the same item, member, commitment and dimension (folded: not work)."""
+
+    item_id: int
+    title: str
+    publisher: str | None
+    published_at: dt.datetime | None
+    language: str | None
+    snippet: str
+    rows: list = field(default_factory=list)
+    folded: list = field(default_factory=list)
+    quotes: dict = field(default_factory=dict)  # suggestion id -> quote
+
+
+@dataclass
+class GroupedPage:
+    groups: list[ItemGroup]
+    next_cursor: str | None
+    scope: Scope
+    folded: int = 0
+
+
+def grouped_page(
+    session: Session, index: CatalogueIndex, f: QueueFilter, user_id: int | None, after: str | None = None, limit: int = 25
+) -> GroupedPage:
+    """Up to `limit` items, in the order of their best matching suggestion; each with every
+    suggestion of the filter on it (not only those that fell on this page)."""
+    scope = resolve(session, index, f, user_id)
+    cursor = decode_cursor(f, after) if after else None
+    batch = walk(session, scope, f, cursor, limit * 4)
+    order: list[int] = []
+    last, full = None, False
+    for row in batch:
+        if row.item_id not in order:
+            if len(order) == limit:
+                full = True
+                break
+            order.append(row.item_id)
+        last = row
+    more = full or len(batch) == limit * 4
+    next_cursor = encode_cursor(f, _sort_value(f, last), last.id) if more and last is not None else None
+    if not order:
+        return GroupedPage([], None, scope)
+    rows = session.execute(_base(scope, (*ROW_COLUMNS, Suggestion.quote)).where(Suggestion.item_id.in_(order))).all()
+    accepted = {
+        tuple(r)
+        for r in session.execute(
+            select(Suggestion.item_id, Suggestion.member_id, Suggestion.commitment_id, Suggestion.dimension_id).where(
+                Suggestion.item_id.in_(order), Suggestion.status == "accepted"
+            )
+        )
+    }
+    texts = dict(session.execute(select(Item.id, Item.text).where(Item.id.in_(order))).all())
+    groups: dict[int, ItemGroup] = {}
+    for row in sorted(rows, key=lambda r: -r.confidence):
+        group = groups.get(row.item_id)
+        if group is None:
+            snippet = search.snippet(texts.get(row.item_id), f.q or row.quote)
+            group = groups[row.item_id] = ItemGroup(row.item_id, row.title, row.publisher, row.published_at, row.language, snippet)
+        repeat = row.status == "pending" and (row.item_id, row.member_id, row.commitment_id, row.dimension_id) in accepted
+        (group.folded if repeat else group.rows).append(row)
+        group.quotes[row.id] = row.quote
+    ordered = [groups[i] for i in order if i in groups]
+    return GroupedPage(ordered, next_cursor, scope, sum(len(g.folded) for g in ordered))

@@ -14,8 +14,11 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from triage import db
+from triage.catalogue.index import CatalogueIndex
 from triage.config import Settings
+from triage.errors import TriageError
 from triage.models import Item, Sighting, Source, utcnow
+from triage.review.coverage import Coverage, coverage
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,7 @@ class Digest:
     by_member: list[tuple[str, int]]
     by_source: list[tuple[str, str, int]]
     failing: list[tuple[str, int, str | None]]
+    coverage: Coverage | None = None  # issue 14: coverage gaps (see coverage_lines)
 
     def markdown(self) -> str:
         lines = [
@@ -45,7 +49,22 @@ class Digest:
         lines += [f"| {s} | {p} | {n} |" for s, p, n in self.by_source] or ["| (none) | | 0 |"]
         lines += ["", "## Failing sources", ""]
         lines += [f"- {s}: {n} consecutive failures; last error: {e or 'unknown'}" for s, n, e in self.failing] or ["None."]
+        lines += self.coverage_lines()
         return "\n".join(lines) + "\n"
+
+    def coverage_lines(self) -> list[str]:
+        """Cells with no accepted or pending evidence past the span, and members gone silent."""
+        if self.coverage is None:
+            return []
+        cov = self.coverage
+        lines = ["", f"## Coverage gaps (no accepted or pending evidence for over {cov.span_days} days, as of {cov.as_of})", ""]
+        lines += [
+            f"- {g.member} x commitment {g.commitment}: " + (f"last evidence {g.last_evidence}" if g.last_evidence else "no evidence yet")
+            for g in cov.gaps
+        ] or ["None."]
+        lines += ["", "## Members whose sources all failed or went stale", ""]
+        lines += [f"- {m.member}: {m.why} ({m.sources} sources)" for m in cov.silent] or ["None."]
+        return lines
 
 
 def build_digest(session: Session, until: dt.datetime, hours: int = 24) -> Digest:
@@ -79,6 +98,12 @@ def write_digest(settings: Settings, until: dt.datetime | None = None) -> Path:
     until = until or utcnow()
     with Session(db.engine_for(settings.database_url)) as session:
         digest = build_digest(session, until)
+        try:
+            index = CatalogueIndex.load(session)
+        except TriageError:  # no catalogue loaded yet: nothing to be missing from
+            index = None
+        if index is not None:
+            digest.coverage = coverage(session, index, span_days=settings.coverage_gap_days, now=until)
     folder = Path(settings.digest_dir)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"digest-{until:%Y-%m-%d}.md"

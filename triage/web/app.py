@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -17,7 +18,8 @@ from triage.config import Settings
 from triage.errors import Conflict, Forbidden, InputError, NotFound
 from triage.review.queue import CountsCache
 from triage.web import render
-from triage.web.auth import CSRFRejected, LoginRequired, TooManyAttempts
+from triage.web.auth import CSRFRejected, LoginRequired, PasswordChangeRequired, TooManyAttempts
+from triage.web.guard import InputGuard
 from triage.web.routes import NAV, ROUTERS
 
 STATIC = Path(__file__).parent / "static"
@@ -88,6 +90,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login{render.query({'next': target})}", status_code=303)
 
+    @app.exception_handler(PasswordChangeRequired)
+    async def password_change_required(request: Request, exc: PasswordChangeRequired):
+        if render.wants_json(request):
+            return JSONResponse({"error": "password change required", "problems": ["choose a new password at /account/password"]}, status_code=403)
+        return RedirectResponse("/account/password", status_code=303)
+
     @app.exception_handler(CSRFRejected)
     async def csrf_rejected(request: Request, exc: CSRFRejected):
         return _error(request, 403, "Refused: missing or wrong CSRF token", ["Reload the page and try again."])
@@ -117,6 +125,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         problems = [f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}" for e in exc.errors()]
         return _error(request, 422, "Bad request", problems)
 
+    # The last line of defence (issue 14): a value the database cannot hold (a number past its
+    # integer range, text it refuses) is the request's fault, not the server's.
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError):
+        return _error(request, 400, "Bad request", ["a value is out of the range the database accepts"])
+
+    @app.exception_handler(OverflowError)
+    async def overflow(request: Request, exc: OverflowError):
+        return _error(request, 400, "Bad request", ["a number is out of range"])
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         return _error(request, exc.status_code, "Not found" if exc.status_code == 404 else "Error", [str(exc.detail)])
@@ -136,6 +154,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _install_error_handlers(app)
+    app.add_middleware(InputGuard)
     app.add_middleware(SecurityHeaders)
     return app
 

@@ -14,19 +14,22 @@ import hashlib
 import hmac
 import math
 import secrets
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from fastapi import Depends, Request
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
+from triage import db as database
 from triage.accounts import can, get_user, hash_password, verify_password
 from triage.catalogue.index import CatalogueIndex
 from triage.catalogue.reasons import labels, reasons_for
 from triage.config import Settings
 from triage.errors import Forbidden
 from triage.models import CatalogueRow, LoginAttempt, User, WebSession, utcnow
+from triage.web.render import wants_json
 
 COOKIE = "triage_session"
 LOGIN_COOKIE = "triage_login_csrf"  # double-submit token for the login form (no session yet)
@@ -44,9 +47,17 @@ class CSRFRejected(Exception):
 
 
 class TooManyAttempts(Exception):
-    def __init__(self, retry_after: int):
-        super().__init__(f"too many failed logins; try again in {retry_after} s")
+    def __init__(self, retry_after: int, message: str | None = None):
+        super().__init__(message or f"too many failed logins; try again in {retry_after} s")
         self.retry_after = retry_after
+
+
+class PasswordChangeRequired(Exception):
+    """The account has a temporary password: every page but the password form waits for a new one."""
+
+
+# Pages a user with a temporary password may still reach.
+PASSWORD_PAGES = ("/account/password", "/logout")
 
 
 @dataclass
@@ -70,10 +81,18 @@ def settings_of(request: Request) -> Settings:
 def get_db(request: Request) -> Iterator[Session]:
     """One session per request; routes commit what they change, anything else is rolled back."""
     with Session(request.app.state.engine, expire_on_commit=False) as session:
+        if request.method in UNSAFE_METHODS and request.url.path != "/login":
+            database.begin_write(session)  # SQLite: concurrent analysts wait for each other instead of failing
         yield session
 
 
 CATALOGUE_COOKIE = "triage_catalogue"
+
+
+def flash(db: Session, viewer: Viewer, text: str, kind: str = "ok") -> None:
+    """A banner for this session's next page. Held in the session row, so a URL can never put
+    words in the app's mouth; the caller commits it with the change it reports."""
+    db.execute(update(WebSession).where(WebSession.id == viewer.session_id).values(flash={"kind": kind, "text": text[:500]}))
 
 
 def catalogue_index(request: Request, db: Session) -> CatalogueIndex:
@@ -105,6 +124,12 @@ def current_viewer(request: Request, db: Session = Depends(get_db)) -> Viewer:
         raise LoginRequired()
     viewer = Viewer(user, web_session.id, web_session.csrf_token)
     request.state.viewer = viewer
+    if user.must_change_password and request.url.path not in PASSWORD_PAGES:
+        raise PasswordChangeRequired()
+    if web_session.flash and request.method == "GET" and not wants_json(request):
+        request.state.flash = web_session.flash  # shown once, on the next page
+        db.execute(update(WebSession).where(WebSession.id == web_session.id).values(flash=None))
+        db.commit()
     return viewer
 
 
@@ -145,40 +170,68 @@ def _retry_after(times: list[dt.datetime], limit: int, window: dt.timedelta, now
     return max(1, math.ceil((free_at - now).total_seconds()))
 
 
+# argon2 takes its memory cost (64 MiB by default) per verification: at most this many run at
+# once, so a burst of logins waits its turn instead of taking the server's memory.
+HASH_SLOTS = threading.BoundedSemaphore(2)
+HASH_WAIT_SECONDS = 10
+
+
 def login_blocked(db: Session, settings: Settings, username: str, client: str | None) -> int | None:
-    """Seconds to wait if this user name or this client has failed too often, else None."""
+    """Seconds to wait if this user name or this client has failed too often, else None.
+
+    Counts the attempt being made too (it is recorded before this check), so the limit is
+    `web_login_max_failures` attempts however many arrive at once.
+    """
     now = utcnow()
     window = dt.timedelta(minutes=settings.web_login_window_minutes)
     since = now - window
+    limit = settings.web_login_max_failures + 1  # the earlier failures plus this attempt
     last_ok = db.exec(
         select(LoginAttempt.at).where(LoginAttempt.username == username, LoginAttempt.ok).order_by(LoginAttempt.at.desc()).limit(1)
     ).first()
     by_name = db.exec(
         select(LoginAttempt.at).where(LoginAttempt.username == username, ~LoginAttempt.ok, LoginAttempt.at >= max(since, last_ok or since))
     ).all()
-    waits = [_retry_after(list(by_name), settings.web_login_max_failures, window, now)]
+    waits = [_retry_after(list(by_name), limit, window, now)]
     if client:
         by_client = db.exec(select(LoginAttempt.at).where(LoginAttempt.client == client, ~LoginAttempt.ok, LoginAttempt.at >= since)).all()
-        waits.append(_retry_after(list(by_client), settings.web_login_max_failures, window, now))
+        waits.append(_retry_after(list(by_client), limit, window, now))
     waits = [w for w in waits if w is not None]
     return max(waits) if waits else None
 
 
 def log_in(db: Session, settings: Settings, username: str, password: str, client: str | None) -> tuple[User, str] | None:
-    """Check the password (after the rate limit); on success open a session and return
-    (user, cookie token). Every attempt is recorded; refused attempts are not."""
+    """Check the password; on success open a session and return (user, cookie token).
+
+    The attempt is written (as a failure) and committed before the limit is checked and before
+    any hash runs: of N simultaneous attempts each sees every one committed before it, so at
+    most the limit get to a password check. A refused attempt is removed again (it was never
+    checked); a successful one is marked ok.
+    """
     username = username.strip()[:80]
+    attempt = LoginAttempt(username=username, client=(client or "")[:64] or None, ok=False)
+    db.add(attempt)
+    db.commit()
     wait = login_blocked(db, settings, username, client)
     if wait is not None:
-        raise TooManyAttempts(wait)
-    user = get_user(db, username) if username else None
-    if user is None:
-        _burn_time(password)
-    ok = user is not None and user.active and verify_password(user, password)
-    db.add(LoginAttempt(username=username, client=(client or "")[:64] or None, ok=ok))
-    if not ok:
+        db.delete(attempt)
         db.commit()
+        raise TooManyAttempts(wait)
+    if not HASH_SLOTS.acquire(timeout=HASH_WAIT_SECONDS):
+        db.delete(attempt)
+        db.commit()
+        raise TooManyAttempts(5, "the server is busy checking other logins; try again in 5 s")
+    try:
+        user = get_user(db, username) if username else None
+        if user is None:
+            _burn_time(password)
+        ok = user is not None and user.active and verify_password(user, password)
+    finally:
+        HASH_SLOTS.release()
+    if not ok or user is None:
         return None
+    attempt.ok = True
+    db.add(attempt)
     now = utcnow()
     db.execute(delete(WebSession).where(WebSession.expires_at < now))  # tidy expired sessions
     token = secrets.token_urlsafe(32)

@@ -64,6 +64,27 @@ def highlight(text: str, quote: str | None) -> list[tuple[str, bool]]:
     return pieces
 
 
+def highlight_words(text: str, query: str | None) -> list[tuple[str, bool]]:
+    """Split `text` into (segment, is_hit) pieces around the words of a search (prefix matches,
+    case ignored), for <mark> in the template; like highlight(), never builds HTML."""
+    from triage.review.search import terms
+
+    words = sorted(set(terms(query)), key=len, reverse=True)
+    text = text or ""
+    if not words:
+        return [(text, False)] if text else []
+    pattern = re.compile("|".join(r"\b" + re.escape(w) + r"\w*" for w in words), re.IGNORECASE)
+    pieces, pos = [], 0
+    for m in pattern.finditer(text):
+        if m.start() > pos:
+            pieces.append((text[pos : m.start()], False))
+        pieces.append((m.group(0), True))
+        pos = m.end()
+    if pos < len(text):
+        pieces.append((text[pos:], False))
+    return pieces
+
+
 def day(value) -> str:
     if value is None:
         return "—"
@@ -92,7 +113,14 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(day=day, when=when, http_link=safe_url, score=format_score, printed=printed)
-    env.globals.update(any_hit=lambda pieces: any(hit for _, hit in pieces), highlight=highlight, query=query)
+    env.globals.update(
+        any_hit=lambda pieces: any(hit for _, hit in pieces),
+        highlight=highlight,
+        highlight_words=highlight_words,
+        query=query,
+        REASONS=REASONS,
+        REASON_LABELS=REASON_LABELS,
+    )
     return env
 
 
@@ -108,6 +136,7 @@ def page(request: Request, template: str, status_code: int = 200, **context) -> 
         "csrf": viewer.csrf if viewer else "",
         "nav": [n for n in nav if viewer and n.visible_to(viewer.user)],
         "path": request.url.path,
+        "flash": getattr(request.state, "flash", None),
     }
     base["REASONS"], base["REASON_LABELS"] = reasons_of(request)
     html = ENV.get_template(template).render(**base, **context)

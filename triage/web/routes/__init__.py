@@ -29,14 +29,16 @@ class NavEntry:
         return can(user, self.permission)
 
 
-from triage.web.routes import admin, assignments, catalogue, evidence, login, queue, review, scores  # noqa: E402
+from triage.web.routes import account, admin, assignments, catalogue, evidence, items, login, progress, queue, review, scores, views  # noqa: E402
 
 NAV = [
     NavEntry("Queue", "/queue", "review"),
+    NavEntry("Items", "/items", "review"),  # issue 14
     NavEntry("Add evidence", "/evidence/new", "review"),
     NavEntry("Scores", "/scores", "review"),
     NavEntry("Assignments", "/assignments", "assign"),
     NavEntry("Commitments", "/catalogue", "score"),
+    NavEntry("Progress", "/progress", "assign"),  # issue 14
     NavEntry("Users", "/admin/users", "manage"),
     NavEntry("Sources", "/admin/sources", "manage"),
     NavEntry("Catalogue", "/admin/catalogue", "manage"),
@@ -51,4 +53,8 @@ ROUTERS = [
     assignments.router,
     admin.router,
     catalogue.router,
+    account.router,  # issue 14: your own password
+    items.router,  # issue 14: the Items view and search
+    progress.router,  # issue 14: the leads' dashboard
+    views.router,  # issue 14: saved views
 ]

@@ -6,19 +6,22 @@ from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session, select
 
-from triage.accounts import add_user, set_active, set_role
+from triage.accounts import add_user, reset_password, set_active, set_role
 from triage.errors import InputError, NotFound
 from triage.models import ROLES, Source, User
 from triage.web import render
 from triage.web.auth import Viewer, catalogue_index, current_viewer, get_db, require
 from triage.web.routes import protected
+from triage.web.routes.common import Id
 
 router = protected(prefix="/admin")
 
 
-def _users_page(request, db, status_code=200, created=None, problems=None):
+def _users_page(request, db, status_code=200, created=None, problems=None, reset=None):
     users = db.exec(select(User).order_by(User.username)).all()
-    return render.page(request, "users.html", status_code=status_code, users=users, roles=ROLES, created=created, problems=problems or [])
+    return render.page(
+        request, "users.html", status_code=status_code, users=users, roles=ROLES, created=created, problems=problems or [], reset=reset
+    )
 
 
 @router.get("/users")
@@ -43,7 +46,7 @@ async def create(request: Request, viewer: Viewer = Depends(current_viewer), db:
     return _users_page(request, db, created={"username": user.username, "password": password})
 
 
-def _target(db: Session, user_id: int) -> User:
+def _target(db: Session, user_id: Id) -> User:
     user = db.get(User, user_id)
     if user is None:
         raise NotFound(f"no user {user_id}")
@@ -51,7 +54,7 @@ def _target(db: Session, user_id: int) -> User:
 
 
 @router.post("/users/{user_id}/role")
-async def change_role(request: Request, user_id: int, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
+async def change_role(request: Request, user_id: Id, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
     require(viewer, "manage")
     form = await request.form()
     set_role(db, viewer.user, _target(db, user_id), str(form.get("role") or ""))
@@ -60,7 +63,7 @@ async def change_role(request: Request, user_id: int, viewer: Viewer = Depends(c
 
 
 @router.post("/users/{user_id}/active")
-async def change_active(request: Request, user_id: int, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
+async def change_active(request: Request, user_id: Id, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
     require(viewer, "manage")
     form = await request.form()
     value = str(form.get("active") or "")
@@ -81,3 +84,13 @@ def sources_page(request: Request, viewer: Viewer = Depends(current_viewer), db:
 def catalogue_page(request: Request, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
     require(viewer, "manage")
     return render.page(request, "catalogue.html", index=catalogue_index(request, db))
+
+
+@router.post("/users/{user_id}/password")
+def reset(request: Request, user_id: Id, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
+    """A temporary password, shown once on this response, to be changed at the user's next login."""
+    require(viewer, "manage")
+    target = _target(db, user_id)
+    password = reset_password(db, viewer.user, target)
+    db.commit()
+    return _users_page(request, db, reset={"username": target.username, "password": password})

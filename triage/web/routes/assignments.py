@@ -10,8 +10,9 @@ from triage.errors import InputError
 from triage.models import User
 from triage.review.assignments import assign, list_assignments, reassign, unassign
 from triage.web import render
-from triage.web.auth import Viewer, catalogue_index, current_viewer, get_db, require
+from triage.web.auth import Viewer, catalogue_index, current_viewer, flash, get_db, require
 from triage.web.routes import protected
+from triage.web.routes.common import Id
 
 router = protected()
 
@@ -31,9 +32,7 @@ def assignments_page(request: Request, viewer: Viewer = Depends(current_viewer),
     require(viewer, "assign")
     index = catalogue_index(request, db)
     users = db.exec(select(User).where(User.active).order_by(User.username)).all()
-    return render.page(
-        request, "assignments.html", rows=list_assignments(db, index), users=users, index=index, notice=request.query_params.get("notice")
-    )
+    return render.page(request, "assignments.html", rows=list_assignments(db, index), users=users, index=index, notice=None)
 
 
 @router.post("/assignments")
@@ -46,16 +45,18 @@ async def add_assignment(request: Request, viewer: Viewer = Depends(current_view
         raise InputError("commitment: choose a commitment") from None
     index = catalogue_index(request, db)
     assign(db, index, viewer.user, _user(db, form.get("user")), commitment, str(form.get("member") or "") or None)
+    flash(db, viewer, "Done: assigned.")
     db.commit()
-    return RedirectResponse("/assignments?notice=assigned", status_code=303)
+    return RedirectResponse("/assignments", status_code=303)
 
 
 @router.post("/assignments/{assignment_id}/delete")
-def remove_assignment(assignment_id: int, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
+def remove_assignment(assignment_id: Id, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
     require(viewer, "assign")
     unassign(db, viewer.user, assignment_id)
+    flash(db, viewer, "Done: removed.")
     db.commit()
-    return RedirectResponse("/assignments?notice=removed", status_code=303)
+    return RedirectResponse("/assignments", status_code=303)
 
 
 @router.post("/assignments/reassign")
@@ -63,5 +64,6 @@ async def move_assignments(request: Request, viewer: Viewer = Depends(current_vi
     require(viewer, "assign")
     form = await request.form()
     reassign(db, viewer.user, _user(db, form.get("from_user")), _user(db, form.get("to_user")))
+    flash(db, viewer, "Done: reassigned.")
     db.commit()
-    return RedirectResponse("/assignments?notice=reassigned", status_code=303)
+    return RedirectResponse("/assignments", status_code=303)

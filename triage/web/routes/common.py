@@ -4,15 +4,19 @@ query string, and the choices the filter form offers."""
 from __future__ import annotations
 
 import time
+from typing import Annotated
 from urllib.parse import parse_qsl
 
-from fastapi import Request
+from fastapi import Path, Request
 from sqlalchemy import select
 from sqlmodel import Session
 
 from triage.catalogue.index import CatalogueIndex
 from triage.models import Item, Source
-from triage.review.queue import QueueFilter, parse_filter
+from triage.review.queue import MAX_ID, QueueFilter, parse_filter
+
+# A row id in a path: past the database's integer range it is a 422 naming the field, not a 500.
+Id = Annotated[int, Path(ge=0, le=MAX_ID)]
 
 CHOICES_TTL = 60.0  # seconds; languages and sources change with ingestion, not per click
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
-from sqlmodel import Session
+from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
-from triage.errors import InputError
+from triage.errors import InputError, NotFound
+from triage.models import Item, Suggestion
+from triage.review import queue as q
 from triage.review.manual import ManualEvidence, add_evidence
 from triage.web import render
 from triage.web.auth import Viewer, catalogue_index, current_viewer, get_db, require
@@ -31,6 +31,7 @@ FIELDS = (
     "quote",
     "action_date",
     "rationale",
+    "item",
 )
 
 
@@ -42,7 +43,38 @@ def _form_page(request, db, values: dict, problems: list[str] | None = None, sta
 @router.get("/evidence/new")
 def new_evidence(request: Request, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
     require(viewer, "review")
-    return _form_page(request, db, {k: "" for k in FIELDS})
+    values = {k: "" for k in FIELDS}
+    raw = request.query_params.get("item")
+    if raw:  # "Propose as evidence" from an item page: its fields, filled in
+        item_id = q._number({"item": raw}, "item", int)
+        item = db.get(Item, item_id)
+        if item is None:
+            raise NotFound(f"no item {item_id}")
+        first = db.exec(select(Suggestion).where(Suggestion.item_id == item.id).order_by(Suggestion.confidence.desc())).first()
+        index = catalogue_index(request, db)
+        values |= {
+            "item": str(item.id),
+            "url": item.url or "",
+            "title": item.title,
+            "publisher": item.publisher or "",
+            "published": item.published_at.date().isoformat() if item.published_at else "",
+            "language": item.language or "",
+            "text": item.text,
+        }
+        if first is not None:  # start from the strongest machine reading of the item, if any
+            member, commitment, dimension = (
+                index.member_by_id(first.member_id),
+                index.commitment_by_id(first.commitment_id),
+                index.dimension_by_id(first.dimension_id),
+            )
+            values |= {
+                "member": member.key if member else "",
+                "commitment": str(commitment.number) if commitment else "",
+                "dimension": dimension.key if dimension else "",
+                "strength": first.strength,
+                "quote": first.quote,
+            }
+    return _form_page(request, db, values)
 
 
 def _parse(values: dict) -> ManualEvidence:
@@ -55,15 +87,21 @@ def _parse(values: dict) -> ManualEvidence:
                 problems.append(f"{name}: required (YYYY-MM-DD)")
             return None
         try:
-            return dt.date.fromisoformat(raw)
-        except ValueError:
-            problems.append(f"{name}: {raw!r} is not a date (YYYY-MM-DD)")
+            return q._date({name: raw}, name)
+        except InputError as exc:
+            problems.extend(str(p) for p in exc.problems)
             return None
 
     published, action_date = date("published", True), date("action_date", False)
+    item_id = None
+    if values["item"].strip():
+        try:
+            item_id = q._number({"item": values["item"]}, "item", int)
+        except InputError as exc:
+            problems += [str(p) for p in exc.problems]
     try:
-        commitment = int(values["commitment"])
-    except ValueError:
+        commitment = q._number({"commitment": values["commitment"]}, "commitment", int) or 0
+    except InputError:
         problems.append("commitment: choose a commitment")
         commitment = 0
     if problems:
@@ -82,6 +120,7 @@ def _parse(values: dict) -> ManualEvidence:
         action_date=action_date,
         rationale=values["rationale"],
         language=values["language"].strip() or None,
+        item_id=item_id,
     )
 
 

@@ -8,14 +8,15 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from triage.catalogue.reasons import allowed_codes, reasons_for
-from triage.errors import InputError
+from triage.errors import Conflict, InputError, Problem
 from triage.models import SUGGESTION_STATES
 from triage.review import queue as q
 from triage.review.decisions import bulk_reject
 from triage.web import render
-from triage.web.auth import Viewer, catalogue_index, current_viewer, get_db, require, settings_of
+from triage.web.auth import Viewer, catalogue_index, current_viewer, flash, get_db, require, settings_of
 from triage.web.routes import protected
 from triage.web.routes.common import filter_choices, filter_from, labels
+from triage.web.routes.views import saved_views
 
 router = protected()
 
@@ -30,17 +31,23 @@ def queue_page(request: Request, after: str | None = None, viewer: Viewer = Depe
     require(viewer, "review")
     index = catalogue_index(request, db)
     f = filter_from(request, index)
-    result = q.page(db, index, f, viewer.user.id, after=after, limit=settings_of(request).web_page_size)
+    group = q._choice(request.query_params, "group", ("suggestion", "item"), "suggestion")
+    size = settings_of(request).web_page_size
+    grouped = q.grouped_page(db, index, f, viewer.user.id, after=after, limit=max(5, size // 2)) if group == "item" else None
+    result = grouped or q.page(db, index, f, viewer.user.id, after=after, limit=size)
     counts = q.counts(db, index, f, viewer.user.id, result.scope, cache=request.app.state.counts_cache)
-    notice = None
-    if request.query_params.get("notice") == "bulk":
-        notice = f"Rejected {request.query_params.get('n', '0')}; {request.query_params.get('c', '0')} had changed meanwhile and were left alone."
+    notice = None  # banners come from the session's flash (auth.flash), never from the URL
     return render.page(
         request,
         "queue.html",
         f=f,
         params=f.params(),
         page=result,
+        grouped=grouped,
+        group=group,
+        views=saved_views(db, viewer.user.id, "queue"),
+        view_page="queue",
+        view_query=render.query({**f.params(), **({"group": "item"} if group == "item" else {})})[1:],
         counts=counts,
         after=after,
         statuses=SUGGESTION_STATES,
@@ -96,20 +103,30 @@ async def bulk(request: Request, viewer: Viewer = Depends(current_viewer), db: S
         try:
             sid, version = (int(x) for x in str(raw).split(":"))
         except ValueError:
-            raise InputError(f"sel: {raw!r} is not suggestion:version") from None
+            raise InputError(Problem(f"{str(raw)[:40]!r} is not suggestion:version", field="sel")) from None
+        if not (0 <= sid <= q.MAX_ID and 0 <= version <= q.MAX_ID):
+            raise InputError(Problem(f"{str(raw)[:40]!r} is out of range", field="sel"))
         selection.append((sid, version))
-    if not selection:
+    confirmed = q._number({"all": str(form.get("all") or "")}, "all", int)  # "select all matching": the count confirmed
+    if not selection and confirmed is None:
         raise InputError("sel: select at least one suggestion (x)")
 
     def work():
         index = catalogue_index(request, db)
-        result = bulk_reject(db, index, viewer.user, selection, reason, note)
+        f = filter_from(request, index, str(form.get("back") or ""))  # refused before anything is applied
+        chosen = selection
+        if confirmed is not None:
+            chosen = q.matching(db, index, f, viewer.user.id)
+            if len(chosen) != confirmed:
+                raise Conflict(f"the filter now matches {len(chosen)} suggestions, not the {confirmed} you confirmed; nothing was rejected")
+        result = bulk_reject(db, index, viewer.user, chosen, reason, note)
+        text = f"Rejected {len(result.decided)}; {len(result.conflicts)} had changed meanwhile and were left alone."
+        flash(db, viewer, text, "ok" if not result.conflicts else "problem")
         db.commit()
         request.app.state.counts_cache.invalidate()
-        return index, result
+        return f, result
 
-    index, result = await run_in_threadpool(work)
+    f, result = await run_in_threadpool(work)
     if render.wants_json(request):
         return JSONResponse({"decided": result.decided, "conflicts": result.conflicts})
-    f = filter_from(request, index, str(form.get("back") or ""))
-    return RedirectResponse("/queue" + render.query(f.params(), notice="bulk", n=len(result.decided), c=len(result.conflicts)), status_code=303)
+    return RedirectResponse("/queue" + render.query(f.params()), status_code=303)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlmodel import Session
@@ -11,15 +9,15 @@ from starlette.concurrency import run_in_threadpool
 
 from triage.catalogue.index import CatalogueIndex
 from triage.catalogue.load import load_catalogue
-from triage.errors import InputError, NotFound
-from triage.models import Suggestion, User
+from triage.errors import InputError, NotFound, Problem
+from triage.models import REJECT_REASONS, Suggestion, User
 from triage.review import queue as q
-from triage.review.decisions import DecisionConflict, Edit, decide, undo_last
+from triage.review.decisions import DecisionConflict, Edit, decide, undo_last_action
 from triage.review.story import load_story
 from triage.web import render
-from triage.web.auth import Viewer, catalogue_index, current_viewer, get_db, require, settings_of
+from triage.web.auth import Viewer, catalogue_index, current_viewer, flash, get_db, require, settings_of
 from triage.web.routes import protected
-from triage.web.routes.common import filter_from, labels
+from triage.web.routes.common import Id, filter_from, labels
 
 router = protected()
 
@@ -71,7 +69,7 @@ def _page(request, db, viewer, item_id, focus: Suggestion | None, f, status_code
 
 
 @router.get("/review/{suggestion_id}")
-def review_page(request: Request, suggestion_id: int, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
+def review_page(request: Request, suggestion_id: Id, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
     require(viewer, "review")
     f = filter_from(request, catalogue_index(request, db))
     suggestion = db.get(Suggestion, suggestion_id)
@@ -81,7 +79,7 @@ def review_page(request: Request, suggestion_id: int, viewer: Viewer = Depends(c
 
 
 @router.get("/items/{item_id}")
-def item_page(request: Request, item_id: int, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
+def item_page(request: Request, item_id: Id, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
     require(viewer, "review")
     f = filter_from(request, catalogue_index(request, db))
     return _page(request, db, viewer, item_id, None, f)
@@ -93,10 +91,7 @@ def _int(form, name: str, required: bool = True) -> int | None:
         if required:
             raise InputError(f"{name}: required")
         return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise InputError(f"{name}: {raw!r} is not a whole number") from None
+    return q._number({name: raw}, name, int)
 
 
 def _edit_from(form) -> Edit:
@@ -106,10 +101,7 @@ def _edit_from(form) -> Edit:
 
     action_date = text("action_date")
     if action_date is not None:
-        try:
-            action_date = dt.date.fromisoformat(action_date)
-        except ValueError:
-            raise InputError(f"action_date: {action_date!r} is not a date (YYYY-MM-DD)") from None
+        action_date = q._date({"action_date": action_date}, "action_date")
     contradictory = text("contradictory")
     if contradictory not in (None, "yes", "no"):
         raise InputError("contradictory: yes or no")
@@ -130,7 +122,7 @@ def _state_json(index: CatalogueIndex, state) -> dict:
 
 
 @router.post("/suggestions/{suggestion_id}/decide")
-async def decide_route(request: Request, suggestion_id: int, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
+async def decide_route(request: Request, suggestion_id: Id, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
     require(viewer, "review")
     form = await request.form()
     action = str(form.get("action") or "")
@@ -138,10 +130,13 @@ async def decide_route(request: Request, suggestion_id: int, viewer: Viewer = De
         raise InputError("action: accept, reject, edit or note")
     version = _int(form, "version", required=action != "note")
     edit = _edit_from(form) if action == "edit" else None
+    reason = str(form.get("reason") or "") or None
+    if reason is not None and reason not in REJECT_REASONS:
+        raise InputError(Problem(f"{reason[:40]!r}: a rejection needs a reason: {', '.join(REJECT_REASONS)}", field="reason"))
 
     def work():
         index = catalogue_index(request, db)
-        f = filter_from(request, index, str(form.get("back") or ""))
+        f = filter_from(request, index, str(form.get("back") or ""))  # checked before anything is applied
         try:
             decision = decide(
                 db,
@@ -150,7 +145,7 @@ async def decide_route(request: Request, suggestion_id: int, viewer: Viewer = De
                 user=viewer.user,
                 action=action,
                 version=version,
-                reason=str(form.get("reason") or "") or None,
+                reason=reason,
                 note=str(form.get("note") or ""),
                 edit=edit,
             )
@@ -205,16 +200,30 @@ async def undo(request: Request, viewer: Viewer = Depends(current_viewer), db: S
 
     def work():
         index = catalogue_index(request, db)
-        decision = undo_last(db, index, viewer.user)
+        f = filter_from(request, index, str(form.get("back") or ""))  # a bad field refuses before the undo
+        undone = undo_last_action(db, index, viewer.user)
+        if len(undone) > 1:
+            flash(db, viewer, f"Undone: {len(undone)} suggestions of that bulk action are {undone[-1].status_after} again.")
         db.commit()
         request.app.state.counts_cache.invalidate()
-        return index, decision
+        return f, undone
 
-    index, decision = await run_in_threadpool(work)
-    f = filter_from(request, index, str(form.get("back") or ""))
-    url = _review_url(decision.suggestion_id, f)
+    f, undone = await run_in_threadpool(work)
+    decision = undone[-1]
+    if len(undone) > 1:  # a bulk action: back to the queue it was taken in
+        url = "/queue" + render.query(f.params())
+    else:
+        url = _review_url(decision.suggestion_id, f)
     if render.wants_json(request):
         return JSONResponse(
-            {"ok": True, "undone": decision.after.get("undoes"), "suggestion": decision.suggestion_id, "status": decision.status_after, "url": url}
+            {
+                "ok": True,
+                "undone": decision.after.get("undoes"),
+                "count": len(undone),
+                "suggestions": [d.suggestion_id for d in undone],
+                "suggestion": decision.suggestion_id,
+                "status": decision.status_after,
+                "url": url,
+            }
         )
     return RedirectResponse(url, status_code=303)

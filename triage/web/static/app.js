@@ -13,11 +13,29 @@
   function page() { return document.body.dataset.page; }
   function layout() { return $(".layout.review"); }
 
+  var flashTimer = null;
+  var FLASH_MS = { info: 4000, ok: 4000, problem: 8000, conflict: 10000 };
+
+  function hideFlash() { var el = $("#flash"); if (el) el.hidden = true; clearTimeout(flashTimer); }
+
+  function autoHide(kind) {
+    // Messages go after a few seconds (problems stay longer), or on the next key.
+    clearTimeout(flashTimer);
+    flashTimer = setTimeout(hideFlash, FLASH_MS[kind] || 4000);
+  }
+
   function flash(message, kind) {
     var el = $("#flash");
     el.textContent = message; // text, never HTML
     el.className = "flash " + (kind || "info");
     el.hidden = false;
+    autoHide(kind);
+  }
+
+  function toggleKeys(show) {
+    var overlay = $("#keys-overlay");
+    if (!overlay) return;
+    overlay.hidden = show === undefined ? !overlay.hidden : !show;
   }
 
   function isTyping(target) {
@@ -104,7 +122,9 @@
     if (!form) return;
     send(form).then(function (result) {
       if (result.res.ok) {
-        return go(result.data.url, true).then(function () { flash("Undone: the suggestion is " + result.data.status + " again.", "ok"); });
+        var what = result.data.count > 1 ? "all " + result.data.count + " suggestions of that bulk action are " : "the suggestion is ";
+        if (result.data.count > 1) { location.assign(result.data.url); return; } // the server's flash says it
+        return go(result.data.url, true).then(function () { flash("Undone: " + what + result.data.status + " again.", "ok"); });
       }
       if (result.res.status === 401) { location.assign("/login"); return; }
       flash("Not undone: " + problems(result.data), "problem");
@@ -205,7 +225,14 @@
     if (e.ctrlKey && e.key === "Enter" && e.target.id === "note-text") {
       e.preventDefault(); submitDecision($("#note-form")); return;
     }
+    // In the edit form Enter saves from any field; in its text area (the quote) Enter is a
+    // newline and Ctrl+Enter saves.
+    var editor = e.target.closest && e.target.closest("#edit-form");
+    if (editor && e.key === "Enter" && !e.shiftKey && !e.altKey) {
+      if (e.target.tagName !== "TEXTAREA" || e.ctrlKey || e.metaKey) { e.preventDefault(); submitDecision(editor); return; }
+    }
     if (e.key === "Escape") {
+      toggleKeys(false);
       mode = null;
       $all("#edit-form, #note-form").forEach(function (f) { f.hidden = true; });
       var armed = $("#reasons.armed"); if (armed) armed.classList.remove("armed");
@@ -214,8 +241,10 @@
       return;
     }
     if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
+    if (e.key !== "Shift") hideFlash();
     var used = false;
-    if (e.key === "u") { undo(); used = true; }
+    if (e.key === "?") { toggleKeys(); used = true; }
+    else if (e.key === "u") { undo(); used = true; }
     else if (page() === "review") used = reviewKey(e);
     else if (page() === "queue") used = queueKey(e);
     if (used) e.preventDefault();
@@ -223,6 +252,8 @@
 
   document.addEventListener("submit", function (e) {
     var form = e.target;
+    var by = e.submitter;
+    if (by && by.dataset.confirm && !window.confirm(by.dataset.confirm)) { e.preventDefault(); return; }
     if (form.classList.contains("decision")) { e.preventDefault(); submitDecision(form); }
   });
 
@@ -239,6 +270,8 @@
   window.addEventListener("popstate", function () { location.reload(); });
 
   function init() {
+    var shown = $("#flash");
+    if (shown && !shown.hidden) autoHide(shown.classList.contains("problem") ? "problem" : "ok");
     if (page() === "queue") { cursor = 0; moveCursor(0); countSelected(); }
     var root = layout();
     if (root && root.dataset.next) prefetch(root.dataset.next);
