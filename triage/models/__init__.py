@@ -1,6 +1,7 @@
 """Tables, in the order data flows: source -> item -> suggestion -> decision -> score."""
 
 from triage.models.catalogue import CatalogueRow, CommitmentRow, DimensionRow, MemberRow
+from triage.models.citation import EvidenceCitation
 from triage.models.decision import ACTIONS, REJECT_REASONS, Decision
 from triage.models.item import ITEM_STATES, Item, ItemPublic, Sighting
 from triage.models.lease import Lease
@@ -22,6 +23,7 @@ __all__ = [
     "CommitmentRow",
     "Decision",
     "DimensionRow",
+    "EvidenceCitation",
     "FetchLog",
     "Item",
     "ItemPublic",

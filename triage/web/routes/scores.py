@@ -17,14 +17,14 @@ from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
 from triage.catalogue.index import CatalogueIndex
-from triage.errors import InputError, NotFound
+from triage.errors import Conflict, InputError, NotFound
 from triage.export.citation import citation
 from triage.export.files import ExportFile, export_evidence, export_report, export_scores
 from triage.export.plots import evidence_plot
 from triage.models import User
 from triage.policies import can
 from triage.scoring.accepted import evidence_rows
-from triage.scoring.final import history, set_final
+from triage.scoring.final import current_version, history, set_final
 from triage.scoring.matrix import dashboard, evidence_timeline, load_matrix
 from triage.web import render
 from triage.web.auth import Viewer, catalogue_index, current_viewer, get_db, require
@@ -146,7 +146,7 @@ def _cell_page(
         values=values,
         problems=problems or [],
         notice=notice,
-        seen=trail[-1].id if trail else 0,
+        seen=current_version(db, index, c.number, m.key),
         citation=citation,
     )
 
@@ -169,16 +169,25 @@ async def set_cell(request: Request, commitment: int, member: str, viewer: Viewe
         c, m = _pair(index, commitment, member)
         if values["score"] == "":
             return 400, ["score: choose +1, 0, -1 or not assessed"], None
-        # Two leads on one cell: the second sees the first's change instead of overwriting it.
-        trail = history(db, index, c.number, m.key)
-        if str(form.get("seen") or "0") != str(trail[-1].id if trail else 0):
-            last = trail[-1] if trail else None
-            by = "Someone" if last is None else (db.get(User, last.user_id).username if last.user_id else f"A score {last.origin}")
-            return 409, [f"{by} changed this final score while you were editing; nothing was saved. Here is the current state."], None
+        try:
+            seen = int(str(form.get("seen") or "0"))
+        except ValueError:
+            return 400, ["seen: not a version number; reload the page"], None
+        # Two leads on one cell: the service's compare-and-swap tells the second, who sees the first's change.
         try:
             change = set_final(
-                db, index, commitment=c.number, member=m.key, score=values["score"], user=viewer.user, justification=values["justification"]
+                db,
+                index,
+                commitment=c.number,
+                member=m.key,
+                score=values["score"],
+                user=viewer.user,
+                justification=values["justification"],
+                version=seen,
             )
+        except Conflict as exc:
+            db.rollback()
+            return 409, [f"{exc} Here is the current state."], None
         except InputError as exc:
             db.rollback()
             return 400, [str(p) for p in exc.problems], None
