@@ -9,17 +9,19 @@ gets a Conflict with the current state, and nothing is silently overwritten.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import update
 from sqlmodel import Session, select
 
 from triage.catalogue.index import CatalogueIndex
 from triage.errors import Conflict, Forbidden, InputError, NotFound
-from triage.models import REJECT_REASONS, Decision, Suggestion, User, utcnow
+from triage.models import REJECT_REASONS, Decision, Item, Suggestion, User, utcnow
 from triage.policies import can
+from triage.review import cited
 from triage.review.scores import refresh_suggested
 from triage.review.state import STATE_ACTIONS, EvidenceState, current_state, last_decision, proposal_state, state_after
+from triage.suggestions import quote_occurs
 
 __all__ = ["Conflict", "DecisionConflict", "Edit", "Forbidden", "NotFound", "bulk_reject", "decide", "history", "undo_last"]
 
@@ -178,7 +180,29 @@ def decide(
     else:
         raise InputError(f"unknown action {action!r}")
     _swap(session, suggestion, version, after.status)
-    return _record(session, index, suggestion, user, action, version, before, after, reason=reason, note=note)
+    # --- issue 13: an edited quote is checked again; the history names every changed field;
+    # accepted evidence keeps its own citation from now on (triage.review.cited).
+    extra = _edit_extra(session, suggestion, before, after) if action == "edit" else None
+    if after.status == "accepted":
+        cited.ensure_for(session, suggestion, user=user)
+    return _record(session, index, suggestion, user, action, version, before, after, reason=reason, note=note, extra=extra)
+
+
+def _edit_extra(session: Session, suggestion: Suggestion, before: EvidenceState, after: EvidenceState) -> dict:
+    changed = sorted(k for k, v in asdict(after).items() if k != "status" and asdict(before)[k] != v)
+    extra: dict = {"changed": changed}
+    if "quote" in changed:
+        item = session.get(Item, suggestion.item_id)
+        verified = quote_occurs(after.quote, item.text if item else "")
+        session.execute(
+            update(Suggestion).where(Suggestion.id == suggestion.id).values(quote_verified=verified).execution_options(synchronize_session=False)
+        )
+        session.refresh(suggestion)
+        extra |= {"quote_edited": True, "quote_verified": verified}
+    return extra
+
+
+# --- end of issue 13's hunk
 
 
 def undo_last(session: Session, index: CatalogueIndex, user: User) -> Decision:
