@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -206,10 +207,10 @@ def correct(session: Session, *, key: str, user: User, note: str | None = None, 
     if current is None:
         raise NotFound(f"no citation for evidence {key}")
     source = CitedSource.from_row(current)
-    values = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in changes.items()}
+    values: dict[str, Any] = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in changes.items()}
     if "precision" in values and values["precision"] not in tuple(DatePrecision):
         raise InputError(f"precision must be one of {', '.join(DatePrecision)}")
-    fixed = replace(source, **{k: v for k, v in values.items()})
+    fixed = replace(source, **values)
     if fixed.title or fixed.url or fixed.publisher:
         fixed = replace(fixed, missing=False)
     if fixed == source:
