@@ -294,7 +294,9 @@ def _member_review(name: str, cell: Cell, paragraphs: list[Paragraph], named: bo
         notes.append(f"{name}: the score {format_score(cell.score)} is the suggested one; a lead has not set the final score yet.")
     if cell.final_set and cell.differs:
         suggested = format_score(cell.suggested) if cell.suggested is not None else "no score"
-        notes.append(f"{name}: the final score differs from the suggested {suggested}; justification: {(cell.justification or 'none recorded').rstrip('.')}.")
+        notes.append(
+            f"{name}: the final score differs from the suggested {suggested}; justification: {(cell.justification or 'none recorded').rstrip('.')}."
+        )
     if not paragraphs:
         notes.append(f"{name}: no accepted evidence.")
     for p in paragraphs:
