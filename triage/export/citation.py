@@ -125,3 +125,18 @@ def dated_paragraph(day: dt.date | None, text: str, precision: str = "day") -> s
     if first.casefold() in _LOWER_FIRST and first[:1].isupper() and (len(first) == 1 or first[1:].islower()):
         text = first.lower() + (" " + rest if rest else "")
     return f"{'On' if precision == 'day' else 'In'} {report_date(day, precision)}, {text}"
+
+
+_LEADING_DAY = re.compile(r"^\s*On\s+(?:(\d{1,2})\s+(%s)\s+(\d{4})|(%s)\s+(\d{1,2}),\s+(\d{4}))," % ("|".join(MONTHS), "|".join(MONTHS)))
+
+
+def leading_date(text: str) -> dt.date | None:
+    """The day a paragraph opens with ("On 11 July 2024, ..." or "On July 11, 2024, ..."), if any."""
+    found = _LEADING_DAY.match(text or "")
+    if not found:
+        return None
+    day, month, year = (found.group(1), found.group(2), found.group(3)) if found.group(1) else (found.group(5), found.group(4), found.group(6))
+    try:
+        return dt.date(int(year), MONTHS.index(month) + 1, int(day))
+    except ValueError:
+        return None

@@ -29,7 +29,7 @@ from triage.catalogue.load import load_catalogue
 from triage.catalogue.rules import format_score
 from triage.catalogue.schema import Catalogue, Commitment
 from triage.errors import InputError
-from triage.export.citation import Source, citation, dated_paragraph, report_date
+from triage.export.citation import Source, citation, dated_paragraph, leading_date, report_date
 from triage.scoring.accepted import EvidenceRow, evidence_rows
 from triage.scoring.aggregate import printed
 from triage.scoring.matrix import Cell, Matrix, load_matrix
@@ -152,6 +152,11 @@ def _summary(subject: str, dims: list[tuple[str, str]], rows: list[EvidenceRow])
     return sentence + "."
 
 
+def _when(e: EvidenceRow) -> dt.date | None:
+    """The action's day: the decision's, else the day the paragraph opens with, else the source's."""
+    return e.action_date or leading_date(e.quote) or e.date
+
+
 def _paragraphs(rows: list[EvidenceRow], first: int) -> list[Paragraph]:
     """One paragraph per action (several dimensions of one action are one paragraph), by date."""
     grouped: dict[tuple, EvidenceRow] = {}
@@ -161,14 +166,14 @@ def _paragraphs(rows: list[EvidenceRow], first: int) -> list[Paragraph]:
         if e.quote_edited:
             edited.add(key)
         held = grouped.get(key)
-        if held is None or (e.date is not None and (held.date is None or e.date < held.date)):
+        if held is None or (_when(e) is not None and (_when(held) is None or _when(e) < _when(held))):  # type: ignore[operator]
             grouped[key] = e
-    ordered = sorted(grouped.items(), key=lambda kv: (kv[1].date is None, kv[1].date or dt.date.min, kv[1].decided_at))
+    ordered = sorted(grouped.items(), key=lambda kv: (_when(kv[1]) is None, _when(kv[1]) or dt.date.min, kv[1].decided_at))
     out = []
     for n, (key, e) in enumerate(ordered):
-        precision = e.source.precision if e.action_date is None else "day"
-        text = dated_paragraph(e.date, e.quote or e.source.title, precision)
-        out.append(Paragraph(e.date, text, first + n, citation(e.source), e.kind == EvidenceKind.CONTEXT, key in edited))
+        precision = e.source.precision if e.action_date is None and leading_date(e.quote) is None else "day"
+        text = dated_paragraph(_when(e), e.quote or e.source.title, precision)
+        out.append(Paragraph(_when(e), text, first + n, citation(e.source), e.kind == EvidenceKind.CONTEXT, key in edited))
     return out
 
 
