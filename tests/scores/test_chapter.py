@@ -62,7 +62,9 @@ def expected_scores(url, lines) -> dict[str, int]:
         rule, scale = Rule.model_validate(c.rule), index.scale
     out = {}
     for member in MEMBERS:
-        marks = [EvidenceMark(d, Strength(line["strength"]), False) for line in lines if line["member"] == member for d in line.get("dimensions") or []]
+        marks = [
+            EvidenceMark(d, Strength(line["strength"]), False) for line in lines if line["member"] == member for d in line.get("dimensions") or []
+        ]
         out[member] = evaluate(rule, state_from_evidence(dims, marks), scale).score
     return out
 
@@ -74,7 +76,9 @@ def expected_notes(lines) -> set[str]:
             notes.add("Citation missing.")
             continue
         date = _day(line["source_date"]) if line.get("source_date") else "n.d."
-        text = f"{line['source_title']}, {line['source_publisher']} ({line['source_city']}) {date}. Access Date: {_day(line['accessed'])}. {line['url']}"
+        text = (
+            f"{line['source_title']}, {line['source_publisher']} ({line['source_city']}) {date}. Access Date: {_day(line['accessed'])}. {line['url']}"
+        )
         notes.add(text + (" Translated by the analyst." if line.get("translated") else ""))
     return notes
 
