@@ -145,8 +145,11 @@ def _docx_table(doc, rows: list[list[str]], bold_last: bool = True, widths: list
     table = doc.add_table(rows=len(rows), cols=len(rows[0]))
     table.style = "Table Grid"
     if widths:
+        # Word reads the cells' widths, LibreOffice the grid's: set both, and a fixed layout.
         table.autofit = False
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        for column, width in zip(table.columns, widths, strict=True):
+            column.width = Cm(width)
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
             cell = table.cell(r, c)
@@ -246,13 +249,14 @@ def _landscape(doc, landscape: bool):
 def _whole_table(doc, matrix: Matrix, title: str, rows: list[list[str]]) -> None:
     """Table B: commitments as rows, members as columns, on a landscape page with fixed widths."""
     section = _landscape(doc, True)
+    section.left_margin = section.right_margin = Cm(1.27)
     doc.add_heading(title, level=2)
     usable = (section.page_width - section.left_margin - section.right_margin) / 360000  # EMU -> cm
     members = len(matrix.members)
-    number, average = 0.9, 2.6
-    member = 1.5
+    # Member columns hold "+1.00 (100%)" on one line at 7 pt; the title column takes the rest.
+    number, average, member = 0.8, 2.2, 2.0
     title = max(4.0, usable - number - average - member * members)
-    _docx_table(doc, rows, widths=[number, title, *[member] * members, average], size=8)
+    _docx_table(doc, rows, widths=[number, title, *[member] * members, average], size=7)
     _landscape(doc, False)
 
 
