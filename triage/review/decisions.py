@@ -193,7 +193,7 @@ def _edit_extra(session: Session, suggestion: Suggestion, before: EvidenceState,
     extra: dict = {"changed": changed}
     if "quote" in changed:
         item = session.get(Item, suggestion.item_id)
-        verified = quote_occurs(after.quote, item.text if item else "")
+        verified = quote_occurs(after.quote, f"{item.title}\n{item.text}" if item else "")  # as store_suggestion checks it
         session.execute(
             update(Suggestion).where(Suggestion.id == suggestion.id).values(quote_verified=verified).execution_options(synchronize_session=False)
         )
