@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from triage.catalogue.index import CatalogueIndex
 from triage.catalogue.rules import EvidenceMark
 from triage.catalogue.schema import Catalogue
 from triage.errors import InputError, Problem
@@ -49,33 +50,33 @@ class Evidence:
     mark: EvidenceMark
 
 
-def resolve(line: EvidenceLine, catalogue: Catalogue, path: Path | None = None, lineno: int | None = None) -> list[Evidence]:
-    """Check a line against the catalogue; problems name the line."""
-    member = catalogue.member(line.member)
-    if member is None:
-        known = ", ".join(m.name for m in catalogue.members)
-        raise InputError(f"unknown member {line.member!r} (members: {known})", path, lineno)
-    commitment = catalogue.commitment(line.commitment)
-    if commitment is None:
-        raise InputError(f"unknown commitment {line.commitment} in catalogue {catalogue.id}", path, lineno)
-    out = []
-    for key in line.dimension_keys():
-        if commitment.dimension(key) is None:
-            dims = ", ".join(commitment.dimension_keys) or "none defined"
-            raise InputError(f"commitment {commitment.number} has no dimension {key!r} (dimensions: {dims})", path, lineno)
-        out.append(Evidence(member.key, commitment.number, EvidenceMark(key, line.strength, line.contradictory)))
-    return out
+def resolve(
+    line: EvidenceLine, catalogue: Catalogue, path: Path | None = None, lineno: int | None = None, index: CatalogueIndex | None = None
+) -> list[Evidence]:
+    """Check a line against the catalogue (CatalogueIndex, as every writer checks names); problems name the line."""
+    index = index or CatalogueIndex.from_catalogue(catalogue)
+    found, problems = index.problems(member=line.member, commitment=line.commitment)
+    if found.commitment is not None:
+        for key in line.dimension_keys():
+            problems += index.problems(commitment=line.commitment, dimension=key)[1]
+    if problems:
+        raise InputError([Problem(p.message, path, lineno) for p in problems])
+    assert found.member is not None and found.commitment is not None
+    return [
+        Evidence(found.member.key, found.commitment.number, EvidenceMark(key, line.strength, line.contradictory)) for key in line.dimension_keys()
+    ]
 
 
 def read_evidence_file(path: Path, catalogue: Catalogue) -> list[Evidence]:
     """Every line checked; all problems reported together, nothing partly read."""
     problems: list[Problem] = []
     evidence: list[Evidence] = []
+    index = CatalogueIndex.from_catalogue(catalogue)
     try:
         for lineno, obj in read_jsonl(path):
             try:
                 line = EvidenceLine.model_validate(obj)
-                evidence.extend(resolve(line, catalogue, path, lineno))
+                evidence.extend(resolve(line, catalogue, path, lineno, index))
             except ValidationError as exc:
                 problems.extend(model_problems(exc, path, lineno))
             except InputError as exc:
