@@ -54,3 +54,37 @@ def test_edited_quote_is_checked_again_and_shown(people, session_for):
     section = build_section(s, index, 19)
     assert any("the quote was edited by an analyst" in r for r in section.review)
     assert s.exec(select(Decision).where(Decision.suggestion_id == suggestion.id)).all()[-1].id == again.id
+
+
+def test_accepting_a_feed_item_keeps_its_citation_from_then_on(people, session_for):
+    from triage.models import Item, Sighting, Source
+
+    s = session_for(people)
+    index = CatalogueIndex.load(s)
+    ana = s.exec(select(User).where(User.username == "ana")).one()
+    s.add(Source(id="it-polizia", url="https://polizia.example/rss", member="italy", publisher="Italian State Police", city="Rome", language="it"))
+    s.flush()
+    item, _ = store_item(
+        s,
+        ItemDraft(
+            title="Operazione contro i trafficanti",
+            text="La polizia ha arrestato nove trafficanti.",
+            url="https://polizia.example/1",
+            publisher="Polizia di Stato - Notizie",
+        ),
+        index.period,
+    )
+    s.add(Sighting(item_id=item.id, source_id="it-polizia", entry_key="1"))
+    s.flush()
+    proposal = Proposal(member="Italy", commitment=19, dimension="dismantle", strength="strong", confidence=0.9, quote="arrestato nove trafficanti")
+    suggestion, _ = store_suggestion(s, index, item, proposal, agent="rules:test", agent_kind="rules")
+    decide(s, index, suggestion_id=suggestion.id, user=ana, action="accept", version=suggestion.version)
+    s.commit()
+    before = evidence_rows(s, index, 19, "Italy")[0].source
+    assert (before.publisher, before.city) == ("Italian State Police", "Rome")
+    # The feed rewrites the item later: the evidence's citation stays what was accepted.
+    row = s.get(Item, item.id)
+    row.title, row.publisher = "Something else", "Another ministry"
+    s.add(row)
+    s.commit()
+    assert evidence_rows(s, index, 19, "Italy")[0].source == before

@@ -20,7 +20,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from triage.errors import Forbidden, InputError, NotFound
-from triage.models import EvidenceCitation, Item, Suggestion, User
+from triage.models import EvidenceCitation, Item, Sighting, Source, Suggestion, User
 from triage.policies import can
 from triage.vocab import CitationOrigin, DatePrecision, EvidenceKind
 
@@ -143,7 +143,18 @@ def ensure_for(session: Session, suggestion: Suggestion, *, user: User | None) -
     if found is not None:
         return found
     item = session.get(Item, suggestion.item_id)
-    return record(session, suggestion, CitedSource.from_item(item), user=user, origin=CitationOrigin.ACCEPT)
+    source = CitedSource.from_item(item)
+    registry = _registry_source(session, suggestion.item_id)
+    if registry is not None:
+        # The source registry gives the publisher's English form and city for citations.
+        source = replace(source, publisher=registry.publisher or source.publisher, city=source.city or registry.city)
+    return record(session, suggestion, source, user=user, origin=CitationOrigin.ACCEPT)
+
+
+def _registry_source(session: Session, item_id: int) -> Source | None:
+    """The registry source that first brought the item in, if a feed did."""
+    sighting = session.exec(select(Sighting).where(Sighting.item_id == item_id).order_by(col(Sighting.id))).first()
+    return session.get(Source, sighting.source_id) if sighting is not None else None
 
 
 def add_context(
