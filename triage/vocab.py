@@ -121,3 +121,24 @@ class LLMOutcome(StrEnum):
 class OutputMode(StrEnum):
     JSON_SCHEMA = "json_schema"
     JSON_OBJECT = "json_object"
+
+
+class EvidenceKind(StrEnum):
+    """Evidence that credits dimensions (and counts for the score), or context the report cites."""
+
+    DIMENSION = "dimension"
+    CONTEXT = "context"
+
+
+class CitationOrigin(StrEnum):
+    ACCEPT = "accept"
+    IMPORT = "import"
+    CORRECTION = "correction"
+
+
+class DatePrecision(StrEnum):
+    """How much of a source's date is known: '2024-07-12', '2024-07' (printed 'July 2024'), '2024'."""
+
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"

@@ -6,7 +6,9 @@ import datetime as dt
 import locale
 
 import pytest
+from sqlmodel import select
 
+from triage.catalogue.index import CatalogueIndex
 from triage.export.citation import Source, citation, dated_paragraph, report_date
 
 UTC = dt.UTC
@@ -105,3 +107,23 @@ def test_paragraph_gets_its_date_once():
     assert dated_paragraph(day, "A joint team acted.") == "On 12 July 2024, a joint team acted."
     assert dated_paragraph(day, "UNODC acted.") == "On 12 July 2024, UNODC acted."
     assert dated_paragraph(None, "Canada acted.") == "Canada acted."
+
+
+def test_an_analyst_corrects_a_citation_audited(imported, cli, session_for):
+    from triage.models import EvidenceCitation
+    from triage.scoring.accepted import evidence_rows
+
+    s = session_for(imported)
+    index = CatalogueIndex.load(s)
+    row = next(e for e in evidence_rows(s, index, 19, "Canada") if "Justice Laws" in (e.source.publisher or ""))
+    refused = cli("evidence", "cite", row.citation_key, "--as", "ana", "--city", "Ottawa")
+    assert refused.code == 2 and "changes nothing" in refused.err
+    ok = cli("evidence", "cite", row.citation_key, "--as", "ana", "--city", "n/a", "--date", "2024-09", "--note", "As printed.")
+    assert ok.code == 0, ok.err
+    assert "Justice Laws Website (n/a) September 2024. Access Date: 3 October 2024." in ok.out
+    s.expire_all()
+    fixed = next(e for e in evidence_rows(s, index, 19, "Canada") if e.citation_key == row.citation_key)
+    assert fixed.source.city == "n/a" and fixed.source.precision == "month"
+    trail = s.exec(select(EvidenceCitation).where(EvidenceCitation.evidence_key == row.citation_key).order_by(EvidenceCitation.id)).all()
+    assert [(t.origin, t.city, t.note) for t in trail] == [("import", "Ottawa", None), ("correction", "n/a", "As printed.")]
+    assert cli("evidence", "cite", "s:999999", "--as", "ana", "--city", "x").code == 2

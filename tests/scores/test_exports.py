@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 
+from docx import Document
 from openpyxl import load_workbook
 from sqlmodel import select
 
@@ -77,8 +78,9 @@ def test_scores_xlsx_opens_with_its_contents(imported):
     srows = [[c.value for c in r] for r in summary.iter_rows()]
     assert srows[0] == ["#", "Commitment", *NAMES.values(), "Average", "Percent"]
     c19 = next(r for r in srows if r[0] == 19)
-    assert c19[2:10] == [0, 0, 0, 0, -1, 1, 1, 1] and c19[10:] == ["+0.25", 63]
-    assert srows[-1][1] == "Average" and srows[-1][10:] == ["+0.25", 63]
+    assert c19[2:10] == [0, 0, 0, 0, -1, 1, 1, 1] and c19[10:] == [0.25, 63]  # numbers, not text
+    assert summary.cell(row=srows.index(c19) + 1, column=11).number_format == "+0.00;-0.00;0.00"
+    assert srows[-1][1] == "Average" and srows[-1][10:] == [0.25, 63]
     assert next(r for r in srows if r[0] == 1)[1].endswith("(incomplete)")
 
 
@@ -152,3 +154,25 @@ def test_export_files_for_downloads(imported):
     assert xlsx.media_type.endswith("spreadsheetml.sheet") and xlsx.data[:2] == b"PK"
     assert report.filename == "2024-apulia-interim-c19.md" and report.data.startswith("## 19. Migration and Refugees")
     assert evidence.media_type == "application/json" and len(json.loads(evidence.data)["evidence"]) == 44
+
+
+def test_any_text_is_safe_in_every_format(imported, session_for):
+    """A pasted vertical tab (Word's line break) and other control characters leave DOCX and XLSX
+    readable; CSV guards formulas, fullwidth ones included, and quotes fields holding ';'."""
+    from triage.export.files import export_report, export_scores
+
+    s = session_for(imported)
+    index = CatalogueIndex.load(s)
+    lea = s.exec(select(User).where(User.username == "lea")).one()
+    set_final(s, index, commitment=19, member="Japan", score=-1, user=lea, justification="Line one\x0bline two\x01; \uff1dSUM(A1)")
+    set_final(s, index, commitment=19, member="Canada", score=1, user=lea, justification="\uff0bcmd; more")
+    s.commit()
+    book = load_workbook(io.BytesIO(export_scores(s, index, "xlsx").data))
+    texts = [c.value for r in book["Scores"].iter_rows() for c in r if isinstance(c.value, str)]
+    assert "Line one line two; \uff1dSUM(A1)" in texts
+    doc = Document(io.BytesIO(export_report(s, index, "docx", 19).data))
+    assert any("Line one line two" in p.text for p in doc.paragraphs)
+    data = export_scores(s, index, "csv").data
+    assert '"\'\uff0bcmd; more"' in data
+    rows = list(csv.DictReader(io.StringIO(data)))
+    assert next(r for r in rows if r["member"] == "Canada" and r["commitment"] == "19")["justification"] == "'\uff0bcmd; more"

@@ -269,7 +269,7 @@ def test_downloads_have_names_and_media_types_and_open(c19, as_user):
     japan = next(r for r in rows if r["commitment"] == "19" and r["member"] == "Japan")
     assert japan["suggested"] == "0" and "Weak in prevent and counter" in japan["explanation"]
     book = load_workbook(io.BytesIO(files["/scores/export/scores.xlsx"]))
-    assert book.sheetnames[0] and any("+0.38" in str(c.value) for ws in book for r in ws.iter_rows() for c in r)
+    assert book.sheetnames[0] and any(c.value == 0.375 for ws in book for r in ws.iter_rows() for c in r)
     data = json.loads(files["/scores/export/scores.json"])
     assert data["averages"]["score"]["by_commitment"]["19"]["printed"] == "+0.38"
     evidence = list(csv.DictReader(io.StringIO(files["/scores/export/evidence.csv"].decode("utf-8"))))

@@ -80,6 +80,14 @@ class Guidance(Strict):
     contradictory: list[str] = Field(default_factory=list)
 
 
+class Staff(Strict):
+    """Who wrote a commitment's chapter, as the report names them (issue 13; never invented)."""
+
+    director: str | None = Field(None, description="Compliance Director.")
+    lead: str | None = Field(None, description="Lead Analyst.")
+    analysts: dict[str, list[str]] = Field(default_factory=dict, description="Member key -> the analysts of that member's section.")
+
+
 class Commitment(Strict):
     number: int = Field(ge=1)
     area: str
@@ -91,6 +99,14 @@ class Commitment(Strict):
     guidance: Guidance | None = None
     exclusions: list[Exclusion] = Field(default_factory=list)
     scoring: Scoring | None = None
+    # Report-draft text (issue 13), all optional: the line printed under the quote (else the
+    # quote source's title), the commitment restated after "its commitment to" (else derived
+    # from the quote), background and features in the catalogue's words, and the staff.
+    quote_line: str | None = None
+    restated: str | None = None
+    background: str | None = None
+    features: str | None = None
+    staff: Staff | None = None
 
     @property
     def missing(self) -> list[str]:

@@ -44,7 +44,8 @@ def evidence(
 def report(
     commitment: int = typer.Option(None, "--commitment", "-n", help="One commitment's section; without it, the whole report."),
     fmt: str = typer.Option("md", "--format", "-f", help="md or docx."),
+    first_footnote: int = typer.Option(1, "--first-footnote", help="Number of the first footnote (footnotes run on from it)."),
     out: Path = OUT,
 ) -> None:
-    """A report draft in the research group's layout, with footnoted citations."""
-    _run(export_report, fmt, out, commitment=commitment)
+    """A report draft in the research group's layout, with footnoted citations and a review list."""
+    _run(export_report, fmt, out, commitment=commitment, first_footnote=first_footnote)

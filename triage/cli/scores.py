@@ -76,8 +76,11 @@ def set_score(
     score: str = typer.Argument(..., help="-1, 0, +1, or n/a (not assessed)."),
     as_user: str = typer.Option(..., "--as", help="The lead setting the score."),
     justification: str = typer.Option(None, "--justification", "-j", help="Why; required when it differs from the suggestion."),
+    seen: int = typer.Option(
+        None, "--seen", help="The score version you looked at (`scores show --json`: version); refused (exit 4) if someone changed it since."
+    ),
 ) -> None:
-    """Set a final score; every change is audited."""
+    """Set a final score; every change is audited, and a change made meanwhile by someone else wins (exit 4)."""
     settings = open_settings()
     with db.session_scope(settings.database_url) as session:
         user = get_user(session, as_user)
@@ -91,6 +94,7 @@ def set_score(
             score=parse_score(score),
             user=user,
             justification=justification,
+            version=seen,
         )
         row = change.score
     shown = "not assessed" if row.final is None else format_score(row.final)

@@ -52,12 +52,28 @@ def _as_date(value: dt.date | dt.datetime) -> dt.date:
     return value
 
 
-def report_date(value: dt.date | dt.datetime | None) -> str:
-    """'12 July 2024' (no leading zero, English month); 'n.d.' for no date."""
+def report_date(value: dt.date | dt.datetime | None, precision: str = "day") -> str:
+    """'12 July 2024' (no leading zero, English month); 'July 2024' for a month-only date; 'n.d.' for no date."""
     if value is None:
         return NO_DATE
     day = _as_date(value)
+    if precision == "year":
+        return str(day.year)
+    if precision == "month":
+        return f"{MONTHS[day.month - 1]} {day.year}"
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+# The note a footnote carries when the analyst translated the source into English.
+TRANSLATION_NOTE = "Translated by the analyst."
+MISSING = "Citation missing."
+# XML 1.0 forbids these (a pasted vertical tab, Word's line break, stops DOCX and XLSX cold).
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """Text with the control characters XML cannot hold removed (a vertical tab becomes a space)."""
+    return _XML_FORBIDDEN.sub(lambda m: " " if m.group(0) in "\x0b\x0c" else "", text)
 
 
 def _clean(text: str | None) -> str:
@@ -65,14 +81,16 @@ def _clean(text: str | None) -> str:
 
 
 def citation(source: Source) -> str:
-    """The footnote text for a source."""
+    """The footnote text for a source ("Citation missing." when the report lost it)."""
+    if source.missing:
+        return MISSING
     text = _clean(source.title)
     publisher, city = _clean(source.publisher), _clean(source.city)
     if publisher:
         text += f", {publisher}"
     if city:
         text += f" ({city})"
-    text += f" {report_date(source.date)}"
+    text += f" {report_date(source.date, source.precision)}"
     if not text.endswith("."):
         text += "."
     if source.accessed is not None:
@@ -80,16 +98,21 @@ def citation(source: Source) -> str:
     url = _clean(source.url)
     if url:
         text += f" {url}"
+    if source.translated:
+        text += f" {TRANSLATION_NOTE}"
     return text
 
 
 # "On 12 July 2024," or "On July 12, 2024,": the paragraph already says when.
-_DATED = re.compile(r"^\s*On\s+(?:\d{1,2}\s+(?:%s)\s+\d{4}|(?:%s)\s+\d{1,2},\s+\d{4}),\s*" % ("|".join(MONTHS), "|".join(MONTHS)))
+_DATED = re.compile(
+    r"^\s*(?:On\s+(?:\d{1,2}\s+(?:%s)\s+\d{4}|(?:%s)\s+\d{1,2},\s+\d{4})|In\s+(?:%s)\s+\d{4}),\s*"
+    % ("|".join(MONTHS), "|".join(MONTHS), "|".join(MONTHS))
+)
 # Words that start a sentence but not a name: lower-cased after "On <date>, ".
 _LOWER_FIRST = {"the", "a", "an", "this", "these", "that", "its", "their", "his", "her", "during", "at", "in", "as", "following", "after"}
 
 
-def dated_paragraph(day: dt.date | None, text: str) -> str:
+def dated_paragraph(day: dt.date | None, text: str, precision: str = "day") -> str:
     """'On 12 July 2024, the Home Office ...'; text that already starts with its date is kept.
 
     Only a leading article or similar word is lower-cased after the date, never a name
@@ -101,4 +124,19 @@ def dated_paragraph(day: dt.date | None, text: str) -> str:
     first, _, rest = text.partition(" ")
     if first.casefold() in _LOWER_FIRST and first[:1].isupper() and (len(first) == 1 or first[1:].islower()):
         text = first.lower() + (" " + rest if rest else "")
-    return f"On {report_date(day)}, {text}"
+    return f"{'On' if precision == 'day' else 'In'} {report_date(day, precision)}, {text}"
+
+
+_LEADING_DAY = re.compile(r"^\s*On\s+(?:(\d{1,2})\s+(%s)\s+(\d{4})|(%s)\s+(\d{1,2}),\s+(\d{4}))," % ("|".join(MONTHS), "|".join(MONTHS)))
+
+
+def leading_date(text: str) -> dt.date | None:
+    """The day a paragraph opens with ("On 11 July 2024, ..." or "On July 11, 2024, ..."), if any."""
+    found = _LEADING_DAY.match(text or "")
+    if not found:
+        return None
+    day, month, year = (found.group(1), found.group(2), found.group(3)) if found.group(1) else (found.group(5), found.group(4), found.group(6))
+    try:
+        return dt.date(int(year), MONTHS.index(month) + 1, int(day))
+    except ValueError:
+        return None

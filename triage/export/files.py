@@ -48,8 +48,8 @@ def _format(fmt: str, allowed) -> str:
 
 
 def _commitment(index: CatalogueIndex, number: int | None) -> None:
-    if number is not None and index.commitment(number) is None:
-        raise InputError(f"unknown commitment {number} in catalogue {index.catalogue.id}")
+    if number is not None:
+        index.resolve(commitment=number)
 
 
 def export_scores(session: Session, index: CatalogueIndex, fmt: str) -> ExportFile:
@@ -61,15 +61,18 @@ def export_scores(session: Session, index: CatalogueIndex, fmt: str) -> ExportFi
 def export_evidence(session: Session, index: CatalogueIndex, fmt: str, commitment: int | None = None) -> ExportFile:
     fmt = _format(fmt, EVIDENCE_FORMATS)
     _commitment(index, commitment)
-    data = EVIDENCE_FORMATS[fmt](evidence_rows(session, index, commitment))
+    data = EVIDENCE_FORMATS[fmt](evidence_rows(session, index, commitment, context=True))
     part = f"-c{commitment}" if commitment is not None else ""
     return ExportFile(f"{index.catalogue.id}-evidence{part}.{fmt}", MEDIA_TYPES[fmt], data)
 
 
-def export_report(session: Session, index: CatalogueIndex, fmt: str, commitment: int | None = None) -> ExportFile:
+def export_report(session: Session, index: CatalogueIndex, fmt: str, commitment: int | None = None, first_footnote: int = 1) -> ExportFile:
+    """A report draft; footnotes are numbered from `first_footnote` (a chapter inside a longer report)."""
     fmt = _format(fmt, REPORT_FORMATS)
     _commitment(index, commitment)
+    if first_footnote < 1:
+        raise InputError(f"first footnote: {first_footnote} is not a footnote number (1 or more)")
     if commitment is None:
-        return ExportFile(f"{index.catalogue.id}-report.{fmt}", MEDIA_TYPES[fmt], whole_report(session, index, fmt))
-    data = commitment_report(session, index, commitment, fmt)
+        return ExportFile(f"{index.catalogue.id}-report.{fmt}", MEDIA_TYPES[fmt], whole_report(session, index, fmt, first_footnote))
+    data = commitment_report(session, index, commitment, fmt, first_footnote)
     return ExportFile(f"{index.catalogue.id}-c{commitment}.{fmt}", MEDIA_TYPES[fmt], data)

@@ -1,191 +1,35 @@
-"""Report drafts laid out like the research group's compliance reports.
+"""Report drafts rendered to Markdown and DOCX from one document model (triage.export.draft).
 
-A commitment's section: the summit quote and its source; the assessment table (each
-member's score under No, Partial or Full compliance, then the average with its
-percentage); then, member by member, a score line, the dated evidence as "On 12 July
-2024, ..." paragraphs in date order, each with a numbered footnote in the report's
-citation style (numbers run on through the section, and through the whole report in a
-whole-report draft), and a conclusion sentence built from the score's explanation for
-the analyst to rewrite. The whole-report draft adds the summary tables: scores by
-commitment and member with averages, by member, and by commitment.
-
-The score printed is the one that counts (the lead's final score once set, otherwise
-the suggestion; a draft says which). One item accepted in several dimensions is one
-paragraph. The section is built once as data (`Section`) and rendered to Markdown and
-DOCX from it, so both formats say the same thing. DOCX has no footnotes through
-python-docx, so its footnote numbers are superscripts and the citations are listed
-under "Notes" at the end of each section.
+Both formats say the same thing in the same order. DOCX has no footnotes through
+python-docx, so its footnote numbers are superscripts and the citations are listed under
+"Notes" at the end of each section, numbered as in Markdown (one run over the whole
+draft). The whole-report table (scores by commitment and member, as Table B of the
+reports) goes in a landscape section with fixed column widths and short member labels,
+so that no word has to be broken. Every piece of text goes through `xml_safe` first: a
+control character pasted into a justification must not break the file.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
-from dataclasses import dataclass, field
 
 from docx import Document
-from docx.shared import Pt
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.shared import Cm, Pt
 from sqlmodel import Session
 
 from triage.catalogue.index import CatalogueIndex
 from triage.catalogue.rules import format_score
-from triage.errors import InputError
-from triage.export.citation import Source, citation, dated_paragraph, report_date
-from triage.scoring.accepted import EvidenceRow, evidence_rows
+from triage.export.citation import report_date, xml_safe
+from triage.export.draft import Report, Section, build_report, build_section
 from triage.scoring.aggregate import printed
-from triage.scoring.matrix import Cell, Matrix, load_matrix
+from triage.scoring.matrix import Matrix
 
-VERBS = {1: "fully complied", 0: "partially complied", -1: "not complied"}
-RANK = {"none": 0, "weak": 1, "strong": 2}
+__all__ = ["Report", "Section", "build_report", "build_section", "commitment_report", "report_docx", "report_markdown", "section_markdown"]
 
-
-@dataclass
-class Paragraph:
-    date: dt.date | None
-    text: str
-    footnote: int
-    citation: str
-
-
-@dataclass
-class MemberSection:
-    key: str
-    name: str
-    score: int | None
-    final_set: bool
-    score_line: str
-    paragraphs: list[Paragraph]
-    conclusion: str
-
-
-@dataclass
-class Section:
-    number: int
-    area: str
-    title: str
-    quote: str | None
-    quote_source: str | None  # the source's title, printed under the quote
-    columns: list[tuple[int, str]]  # (score, label) left to right
-    rows: list[tuple[str, int | None]]  # (member name, score)
-    average: str  # '+0.38 (69%)'
-    members: list[MemberSection]
-    footnotes: list[tuple[int, str]] = field(default_factory=list)
-
-    @property
-    def heading(self) -> str:
-        return f"{self.number}. {self.area}: {self.title}"
-
-
-def _lower_first(name: str) -> str:
-    return name[:1].lower() + name[1:] if name[:1].isupper() and not name[:2].isupper() else name
-
-
-def _join(words: list[str], last: str = "and") -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {last} " + words[-1]
-
-
-def _score_line(name: str, cell: Cell) -> str:
-    score = cell.score
-    if score is None:
-        return f"{name} was not assessed on this commitment." if cell.final_set else f"{name} has no score on this commitment yet."
-    line = f"{name} has {VERBS.get(score, 'complied')} with its commitment."
-    if not cell.final_set:
-        line += " (Draft: suggested score; a lead has not set the final score yet.)"
-    return line
-
-
-def _conclusion(name: str, cell: Cell, dims: list[tuple[str, str]], rows: list[EvidenceRow]) -> str:
-    """One sentence on what the evidence shows, then the score; for the analyst to rewrite."""
-    parts = []
-    if dims:
-        best = {key: "none" for key, _ in dims}
-        contradictory = False
-        for e in rows:
-            if e.contradictory:
-                contradictory = True
-            elif e.dimension in best and RANK[e.strength] > RANK[best[e.dimension]]:
-                best[e.dimension] = e.strength
-        names = dict(dims)
-        groups = {lv: [_lower_first(names[k]) for k, v in best.items() if v == lv] for lv in ("strong", "weak", "none")}
-
-        def dimension_words(keys: list[str]) -> str:
-            return f"the {_join(keys)} dimension" + ("s" if len(keys) > 1 else "")
-
-        if groups["strong"]:
-            parts.append(f"strong action in {dimension_words(groups['strong'])}")
-        if groups["weak"]:
-            parts.append(f"weak action in {dimension_words(groups['weak'])}")
-        if groups["none"] and (groups["strong"] or groups["weak"]):
-            parts.append(f"no action in {dimension_words(groups['none'])}")
-        if not groups["strong"] and not groups["weak"]:
-            parts.append("no action in any dimension")
-        if contradictory:
-            parts.append("action contradictory to the commitment")
-    sentence = f"Overall, {name} has taken {_join(parts)}. " if parts else ""
-    if cell.score is None:
-        return sentence + f"Thus, {name} is not assessed on this commitment."
-    sentence += f"Thus, {name} receives a score of {format_score(cell.score)}."
-    if cell.differs:
-        suggestion = format_score(cell.suggested) if cell.suggested is not None else "no score"
-        sentence += f" (Triage suggested {suggestion}; the final score was set because: {cell.justification or 'no justification recorded'})"
-    return sentence
-
-
-def _paragraphs(rows: list[EvidenceRow], first: int) -> list[Paragraph]:
-    """One paragraph per item (several dimensions of one item are one action), by date."""
-    grouped: dict[tuple, EvidenceRow] = {}
-    for e in rows:
-        key = (e.item_id, e.quote.strip())
-        if key not in grouped or (e.date and (grouped[key].date is None or e.date < grouped[key].date)):
-            grouped[key] = e
-    ordered = sorted(grouped.values(), key=lambda e: (e.date is None, e.date or dt.date.min, e.decision_id))
-    return [Paragraph(e.date, dated_paragraph(e.date, e.quote or e.source.title), first + n, citation(e.source)) for n, e in enumerate(ordered)]
-
-
-def build_section(
-    session: Session,
-    index: CatalogueIndex,
-    number: int,
-    *,
-    matrix: Matrix | None = None,
-    evidence: list[EvidenceRow] | None = None,
-    first_footnote: int = 1,
-) -> Section:
-    commitment = index.commitment(number)
-    if commitment is None:
-        raise InputError(f"unknown commitment {number} in catalogue {index.catalogue.id}")
-    evidence = [e for e in (evidence if evidence is not None else evidence_rows(session, index, number)) if e.commitment == number]
-    matrix = matrix or load_matrix(session, index, evidence)
-    info = matrix.commitment(number)
-    scale = matrix.scale
-    columns = [(s, scale.get(s, format_score(s)).title()) for s in sorted(scale)]
-    members: list[MemberSection] = []
-    footnotes: list[tuple[int, str]] = []
-    next_note = first_footnote
-    for key, name in matrix.members:
-        cell = matrix.cell(number, key)
-        mine = [e for e in evidence if e.member == key]
-        paragraphs = _paragraphs(mine, next_note)
-        next_note += len(paragraphs)
-        footnotes.extend((p.footnote, p.citation) for p in paragraphs)
-        members.append(
-            MemberSection(key, name, cell.score, cell.final_set, _score_line(name, cell), paragraphs, _conclusion(name, cell, info.dimensions, mine))
-        )
-    source = Source.from_mapping(commitment.quote_source)
-    return Section(
-        number=number,
-        area=commitment.area,
-        title=commitment.title,
-        quote=commitment.quote,
-        quote_source=source.title if source else None,
-        columns=columns,
-        rows=[(m.name, m.score) for m in members],
-        average=printed(matrix.averages("score", [number]).commitment(number)),
-        members=members,
-        footnotes=footnotes,
-    )
-
+REVIEW_HEADING = "Review list (for the draft's readers; not part of the report)"
 
 # --- Markdown ---------------------------------------------------------------------------------
 
@@ -193,7 +37,7 @@ _MD_SPECIAL = re.compile(r"([\\`*\[\]<>])")
 
 
 def _md(text: str, table: bool = False) -> str:
-    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_SPECIAL.sub(r"\\\1", xml_safe(text))
     return text.replace("|", "\\|") if table else text
 
 
@@ -206,21 +50,41 @@ def _assessment_md(section: Section) -> list[str]:
     return out
 
 
+def _methodology(section: Section) -> list[tuple[str, list[str]]]:
+    parts = [
+        ("Background", [section.background] if section.background else []),
+        ("Commitment Features", [section.features] if section.features else []),
+        ("Definitions and Concepts", section.definitions),
+        ("General Interpretive Guidelines", section.interpretive),
+        ("Scoring Guidelines", section.scoring),
+    ]
+    return [(title, texts) for title, texts in parts if texts]
+
+
 def section_markdown(section: Section, heading_level: int = 2, footnotes: bool = True) -> str:
     h = "#" * heading_level
     lines = [f"{h} {_md(section.heading)}", ""]
     if section.quote:
         lines += [f"\u201c{_md(section.quote)}\u201d", ""]
-        if section.quote_source:
-            lines += [_md(section.quote_source), ""]
+        if section.quote_line:
+            lines += [_md(section.quote_line), ""]
     lines += [f"{h}# Assessment", "", *_assessment_md(section), ""]
+    for title, texts in _methodology(section):
+        lines += [f"{h}# {title}", ""]
+        for text in texts:
+            lines += [_md(text), ""]
+    if section.staff_line:
+        lines += [_md(section.staff_line), ""]
     for m in section.members:
-        lines += [f"{h}# {_md(m.name)}", "", _md(m.score_line), ""]
+        lines += [f"{h}# {_md(m.heading)}", "", _md(m.opening), ""]
         for p in m.paragraphs:
             lines += [f"{_md(p.text)}[^{p.footnote}]", ""]
-        lines += [f"*{_md(m.conclusion)}*", ""]
+        lines += [_md(m.conclusion), "", _md(m.thus), ""]
+        if m.analyst:
+            lines += [_md(m.analyst), ""]
     if footnotes:
         lines += footnotes_markdown(section.footnotes)
+        lines += review_markdown(section.review, heading_level)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -228,37 +92,17 @@ def footnotes_markdown(notes: list[tuple[int, str]]) -> list[str]:
     return [f"[^{n}]: {_md(text)}" for n, text in notes] + ([""] if notes else [])
 
 
-# --- the whole report ---------------------------------------------------------------------------
+def review_markdown(review: list[str], heading_level: int = 2) -> list[str]:
+    if not review:
+        return []
+    return ["---", "", f"{'#' * heading_level} {REVIEW_HEADING}", "", *[f"- {_md(r)}" for r in review], ""]
 
 
-@dataclass
-class Report:
-    matrix: Matrix
-    sections: list[Section]
-
-    @property
-    def footnotes(self) -> list[tuple[int, str]]:
-        return [n for s in self.sections for n in s.footnotes]
-
-
-def build_report(session: Session, index: CatalogueIndex) -> Report:
-    """Summary tables for every commitment; a section for each complete commitment."""
-    evidence = evidence_rows(session, index)
-    matrix = load_matrix(session, index, evidence)
-    sections, next_note = [], 1
-    for c in matrix.commitments:
-        if not c.complete:
-            continue
-        section = build_section(session, index, c.number, matrix=matrix, evidence=evidence, first_footnote=next_note)
-        next_note += len(section.footnotes)
-        sections.append(section)
-    return Report(matrix, sections)
-
-
-def summary_tables(matrix: Matrix) -> dict[str, list[list[str]]]:
-    """The summary tables as rows of printed cells (header first)."""
+def summary_tables(matrix: Matrix, codes: dict[str, str] | None = None) -> dict[str, list[list[str]]]:
+    """The summary tables as rows of printed cells (header first); members are columns,
+    labelled by `codes` (member key -> CAN, UK, EU) when given."""
     averages = matrix.averages("score")
-    names = [name for _k, name in matrix.members]
+    names = [(codes or {}).get(k, name) for k, name in matrix.members]
     by_both = [["#", "Commitment", *names, "Average"]]
     for c in matrix.commitments:
         title = f"{c.area}: {c.title}" + ("" if c.complete else " (incomplete)")
@@ -290,22 +134,33 @@ def report_markdown(report: Report) -> str:
     for section in report.sections:
         lines += [section_markdown(section, footnotes=False)]
     lines += footnotes_markdown(report.footnotes)
+    lines += review_markdown(report.review)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
 # --- DOCX -----------------------------------------------------------------------------------------
 
 
-def _docx_table(doc, rows: list[list[str]], bold_last: bool = True):
+def _docx_table(doc, rows: list[list[str]], bold_last: bool = True, widths: list[float] | None = None, size: float | None = None):
     table = doc.add_table(rows=len(rows), cols=len(rows[0]))
     table.style = "Table Grid"
+    if widths:
+        # Word reads the cells' widths, LibreOffice the grid's: set both, and a fixed layout.
+        table.autofit = False
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        for column, width in zip(table.columns, widths, strict=True):
+            column.width = Cm(width)
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
             cell = table.cell(r, c)
-            cell.text = value
-            if r == 0 or (bold_last and r == len(rows) - 1):
-                for run in cell.paragraphs[0].runs:
+            cell.text = xml_safe(value)
+            if widths:
+                cell.width = Cm(widths[c])
+            for run in cell.paragraphs[0].runs:
+                if r == 0 or (bold_last and r == len(rows) - 1):
                     run.bold = True
+                if size:
+                    run.font.size = Pt(size)
     return table
 
 
@@ -317,29 +172,57 @@ def _assessment_rows(section: Section) -> list[list[str]]:
     return rows
 
 
-def _section_docx(doc, section: Section) -> None:
-    doc.add_heading(section.heading, level=1)
+def _para(doc, text: str, *, italic: bool = False, bold: bool = False):
+    para = doc.add_paragraph()
+    run = para.add_run(xml_safe(text))
+    run.italic, run.bold = italic, bold
+    return para
+
+
+def _section_docx(doc, section: Section, notes: bool = True) -> None:
+    doc.add_heading(xml_safe(section.heading), level=1)
     if section.quote:
-        quote = doc.add_paragraph()
-        quote.add_run(f"\u201c{section.quote}\u201d").italic = True
-        if section.quote_source:
-            doc.add_paragraph(section.quote_source)
+        _para(doc, f"\u201c{section.quote}\u201d", italic=True)
+        if section.quote_line:
+            _para(doc, section.quote_line)
     doc.add_heading("Assessment", level=2)
     _docx_table(doc, _assessment_rows(section))
+    for title, texts in _methodology(section):
+        doc.add_heading(title, level=2)
+        for text in texts:
+            _para(doc, text)
+    if section.staff_line:
+        _para(doc, section.staff_line)
     for m in section.members:
-        doc.add_heading(m.name, level=2)
-        doc.add_paragraph(m.score_line)
+        doc.add_heading(xml_safe(m.heading), level=2)
+        _para(doc, m.opening)
         for p in m.paragraphs:
-            para = doc.add_paragraph(p.text)
-            ref = para.add_run(str(p.footnote))
-            ref.font.superscript = True
-        doc.add_paragraph().add_run(m.conclusion).italic = True
-    if section.footnotes:
-        doc.add_heading("Notes", level=2)
-        for n, text in section.footnotes:
-            note = doc.add_paragraph()
-            note.add_run(f"{n} ").font.superscript = True
-            note.add_run(text).font.size = Pt(9)
+            para = _para(doc, p.text)
+            para.add_run(str(p.footnote)).font.superscript = True
+        _para(doc, m.conclusion)
+        _para(doc, m.thus)
+        if m.analyst:
+            _para(doc, m.analyst)
+    if notes:
+        _notes_docx(doc, section.footnotes)
+        _review_docx(doc, section.review)
+
+
+def _notes_docx(doc, footnotes: list[tuple[int, str]]) -> None:
+    if not footnotes:
+        return
+    doc.add_heading("Notes", level=2)
+    for n, text in footnotes:
+        note = doc.add_paragraph()
+        note.add_run(f"{n} ").font.superscript = True
+        note.add_run(xml_safe(text)).font.size = Pt(9)
+
+
+def _review_docx(doc, review: list[str]) -> None:
+    if review:
+        doc.add_heading(REVIEW_HEADING, level=2)
+        for r in review:
+            doc.add_paragraph(xml_safe(r), style="List Bullet")
 
 
 def _save(doc) -> bytes:
@@ -354,29 +237,57 @@ def section_docx(section: Section) -> bytes:
     return _save(doc)
 
 
+def _landscape(doc, landscape: bool):
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    width, height = section.page_width, section.page_height
+    if landscape != (width > height):
+        section.page_width, section.page_height = height, width
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    return section
+
+
+def _whole_table(doc, matrix: Matrix, title: str, rows: list[list[str]]) -> None:
+    """Table B: commitments as rows, members as columns, on a landscape page with fixed widths."""
+    section = _landscape(doc, True)
+    section.left_margin = section.right_margin = Cm(1.27)
+    doc.add_heading(title, level=2)
+    usable = (section.page_width - section.left_margin - section.right_margin) / 360000  # EMU -> cm
+    members = len(matrix.members)
+    # Member columns hold "+1.00 (100%)" on one line at 7 pt; the title column takes the rest.
+    number, average, member = 0.8, 2.2, 2.0
+    title = max(4.0, usable - number - average - member * members)
+    _docx_table(doc, rows, widths=[number, title, *[member] * members, average], size=7)
+    _landscape(doc, False)
+
+
 def report_docx(report: Report) -> bytes:
     m = report.matrix
     doc = Document()
-    doc.add_heading(m.title, level=0)
+    doc.add_heading(xml_safe(m.title), level=0)
     doc.add_paragraph(f"{report_date(m.period[0])} to {report_date(m.period[1])}")
     doc.add_heading("Summary", level=1)
     doc.add_paragraph(f"Overall compliance: {printed(m.averages('score').overall)}")
-    for title, rows in summary_tables(m).items():
-        doc.add_heading(title, level=2)
-        _docx_table(doc, rows)
+    for title, rows in summary_tables(m, report.codes).items():
+        if title == "Scores by commitment and member":
+            _whole_table(doc, m, title, rows)
+        else:
+            doc.add_heading(title, level=2)
+            _docx_table(doc, rows)
     for section in report.sections:
-        _section_docx(doc, section)
+        _section_docx(doc, section, notes=False)
+    _notes_docx(doc, report.footnotes)
+    _review_docx(doc, report.review)
     return _save(doc)
 
 
 # --- one call per export, for the CLI and the web app -------------------------------------------
 
 
-def commitment_report(session: Session, index: CatalogueIndex, number: int, fmt: str) -> str | bytes:
-    section = build_section(session, index, number)
+def commitment_report(session: Session, index: CatalogueIndex, number: int, fmt: str, first_footnote: int = 1) -> str | bytes:
+    section = build_section(session, index, number, first_footnote=first_footnote)
     return section_markdown(section) if fmt == "md" else section_docx(section)
 
 
-def whole_report(session: Session, index: CatalogueIndex, fmt: str) -> str | bytes:
-    report = build_report(session, index)
+def whole_report(session: Session, index: CatalogueIndex, fmt: str, first_footnote: int = 1) -> str | bytes:
+    report = build_report(session, index, first_footnote=first_footnote)
     return report_markdown(report) if fmt == "md" else report_docx(report)

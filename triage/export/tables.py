@@ -5,24 +5,28 @@ the final score with its justification, and the score that counts (final once se
 else suggested); the averages as the reports print them go in the JSON and in the
 XLSX's second sheet. Evidence: one row per accepted piece, with its citation.
 
-Spreadsheets run formulas: text that starts with =, +, - or @ is written so that it
-stays text (a leading apostrophe in CSV, the string type in XLSX).
+Spreadsheets run formulas: text that starts with =, +, - or @ (or their fullwidth forms
+＝＋－＠, which some spreadsheets read as the same) is written so that it stays text (a
+leading apostrophe in CSV, the string type in XLSX). CSV quotes a field holding `;` too,
+for the locales whose list separator it is. XLSX holds numbers as numbers (averages
+included, formatted as the reports print them) and text without the control characters
+XML forbids.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
 from collections.abc import Iterable
+from fractions import Fraction
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from triage.export.citation import citation
+from triage.export.citation import citation, xml_safe
 from triage.scoring.accepted import EvidenceRow
-from triage.scoring.aggregate import format_average, percent
+from triage.scoring.aggregate import percent
 from triage.scoring.matrix import Matrix
 
 SCORE_COLUMNS = [
@@ -58,6 +62,9 @@ EVIDENCE_COLUMNS = [
     "accessed",
     "url",
     "citation",
+    "kind",
+    "quote_edited",
+    "citation_key",
     "agent",
     "decided_by",
     "decided_at",
@@ -65,7 +72,8 @@ EVIDENCE_COLUMNS = [
     "suggestion_id",
     "item_id",
 ]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_CSV_QUOTE = (",", '"', "\n", "\r", ";")
 
 
 def score_rows(matrix: Matrix) -> list[dict]:
@@ -116,6 +124,9 @@ def evidence_dicts(rows: Iterable[EvidenceRow]) -> list[dict]:
                 "accessed": _iso_day(s.accessed),
                 "url": s.url,
                 "citation": citation(s),
+                "kind": str(e.kind),
+                "quote_edited": e.quote_edited,
+                "citation_key": e.citation_key,
                 "agent": e.agent,
                 "decided_by": e.decided_by,
                 "decided_at": e.decided_at.isoformat(),
@@ -141,13 +152,16 @@ def _safe(value):
     return value
 
 
+def _field(value) -> str:
+    # The csv module quotes only for its own delimiter; a field holding ';' is quoted too.
+    text = "" if value is None else str(_safe(value))
+    return '"' + text.replace('"', '""') + '"' if any(c in text for c in _CSV_QUOTE) else text
+
+
 def _csv(columns: list[str], rows: list[dict]) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: ("" if row[k] is None else _safe(row[k])) for k in columns})
-    return buf.getvalue()
+    lines = [",".join(_field(c) for c in columns)]
+    lines += [",".join(_field(row[k]) for k in columns) for row in rows]
+    return "\n".join(lines) + "\n"
 
 
 def _averages_json(matrix: Matrix) -> dict:
@@ -175,9 +189,18 @@ def scores_json(matrix: Matrix) -> str:
 
 
 def _text_cell(ws, row: int, col: int, value) -> None:
-    cell = ws.cell(row=row, column=col, value=value)
+    cell = ws.cell(row=row, column=col, value=xml_safe(value) if isinstance(value, str) else value)
     if isinstance(value, str):
         cell.data_type = "s"  # never a formula, whatever the text starts with
+
+
+AVERAGE_FORMAT = "+0.00;-0.00;0.00"  # +0.38, -0.13, 0.00 as the reports print averages
+
+
+def _number_cell(ws, row: int, col: int, value: Fraction | int | None, number_format: str | None = None) -> None:
+    cell = ws.cell(row=row, column=col, value=None if value is None else float(value))
+    if number_format:
+        cell.number_format = number_format
 
 
 def scores_xlsx(matrix: Matrix) -> bytes:
@@ -205,14 +228,14 @@ def scores_xlsx(matrix: Matrix) -> bytes:
         for col, (key, _name) in enumerate(matrix.members, start=3):
             summary.cell(row=r, column=col, value=matrix.cell(c.number, key).score)
         avg = averages.commitment(c.number)
-        _text_cell(summary, r, len(header) - 1, format_average(avg))
+        _number_cell(summary, r, len(header) - 1, avg, AVERAGE_FORMAT)
         summary.cell(row=r, column=len(header), value=percent(avg))
     r += 1
     _text_cell(summary, r, 2, "Average")
     summary.cell(row=r, column=2).font = Font(bold=True)
     for col, (key, _name) in enumerate(matrix.members, start=3):
-        _text_cell(summary, r, col, format_average(averages.member(key)))
-    _text_cell(summary, r, len(header) - 1, format_average(averages.overall))
+        _number_cell(summary, r, col, averages.member(key), AVERAGE_FORMAT)
+    _number_cell(summary, r, len(header) - 1, averages.overall, AVERAGE_FORMAT)
     summary.cell(row=r, column=len(header), value=percent(averages.overall))
     buf = io.BytesIO()
     wb.save(buf)

@@ -14,7 +14,9 @@ minus are accepted). The whole file is checked first; an unknown member or commi
 a score outside -1..+1, a duplicate (commitment, member) or a malformed row refuses the
 file with every problem's line, and nothing is written. Each imported cell is a final
 score with origin 'import', audited like a lead's change; re-importing the same table
-records nothing new.
+records nothing new. Each cell is written by compare-and-swap on the version read here:
+a lead who changes a cell while the import runs wins, and the import is refused whole
+(Conflict) rather than overwriting it.
 """
 
 from __future__ import annotations
@@ -84,16 +86,12 @@ def check_file(path: Path, index: CatalogueIndex) -> list[ScoreLine]:
             problems.append(Problem(f"expected {len(header)} fields like the header, found {len(row)}", path, lineno))
             continue
         number_text, member_text, score_text = (row[at[c]].strip() for c in COLUMNS)
-        commitment = member = None
-        try:
-            commitment = index.commitment(int(number_text))
-            if commitment is None:
-                problems.append(Problem(f"unknown commitment {number_text} in catalogue {index.catalogue.id}", path, lineno))
-        except ValueError:
+        number = number_text if number_text.lstrip("+").isdigit() else None
+        if number is None:
             problems.append(Problem(f"commitment {number_text!r} is not a number", path, lineno))
-        member = index.member(member_text)
-        if member is None:
-            problems.append(Problem(f"unknown member {member_text!r}", path, lineno))
+        found, wrong = index.problems(member=member_text, commitment=number)
+        problems.extend(Problem(p.message, path, lineno) for p in wrong)
+        commitment, member = found.commitment, found.member
         try:
             score = parse_score(score_text)
         except InputError as exc:

@@ -2,6 +2,7 @@
 
 from triage.models.catalogue import CatalogueRow, CommitmentRow, DimensionRow, MemberRow
 from triage.models.catalogue_version import CommitmentVersion
+from triage.models.citation import EvidenceCitation
 from triage.models.decision import ACTIONS, REJECT_REASONS, Decision
 from triage.models.item import ITEM_STATES, Item, Sighting
 from triage.models.lease import Lease
@@ -24,6 +25,7 @@ __all__ = [
     "CommitmentVersion",
     "Decision",
     "DimensionRow",
+    "EvidenceCitation",
     "FetchLog",
     "Item",
     "LLMCache",

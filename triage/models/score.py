@@ -24,6 +24,9 @@ class Score(SQLModel, table=True):
     set_by_id: int | None = Field(default=None, foreign_key="users.id")
     set_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     origin: str | None = Field(default=None, max_length=20)  # lead | import
+    # Bumped by every change of the final score; a writer names the version it saw
+    # and loses (Conflict) when it is no longer current (compare-and-swap).
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class ScoreChange(SQLModel, table=True):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import update
 from sqlmodel import Session, select
@@ -18,10 +18,12 @@ from sqlmodel import Session, select
 from triage.catalogue.index import CatalogueIndex
 from triage.catalogue.reasons import allowed_codes, reasons_for
 from triage.errors import Conflict, Forbidden, InputError, NotFound, Problem
-from triage.models import Decision, Suggestion, User, utcnow
+from triage.models import Decision, Item, Suggestion, User, utcnow
 from triage.policies import can
+from triage.review import cited
 from triage.review.scores import refresh_suggested
 from triage.review.state import STATE_ACTIONS, EvidenceState, current_state, last_decision, proposal_state, state_after
+from triage.suggestions import quote_occurs
 
 __all__ = ["Conflict", "DecisionConflict", "Edit", "Forbidden", "NotFound", "bulk_reject", "decide", "history", "undo_last", "undo_last_action"]
 
@@ -183,9 +185,31 @@ def decide(
     else:
         raise InputError(f"unknown action {action!r}")
     _swap(session, suggestion, version, after.status)
-    return _record(
-        session, index, suggestion, user, action, version, before, after, reason=reason, note=note, extra={"batch": batch} if batch else None
-    )
+    # --- issue 13: an edited quote is checked again; the history names every changed field;
+    # accepted evidence keeps its own citation from now on (triage.review.cited).
+    extra = _edit_extra(session, suggestion, before, after) if action == "edit" else {}
+    if batch:
+        extra["batch"] = batch  # issue 14: a bulk action is undone as a whole
+    if after.status == "accepted":
+        cited.ensure_for(session, suggestion, user=user)
+    return _record(session, index, suggestion, user, action, version, before, after, reason=reason, note=note, extra=extra or None)
+
+
+def _edit_extra(session: Session, suggestion: Suggestion, before: EvidenceState, after: EvidenceState) -> dict:
+    changed = sorted(k for k, v in asdict(after).items() if k != "status" and asdict(before)[k] != v)
+    extra: dict = {"changed": changed}
+    if "quote" in changed:
+        item = session.get(Item, suggestion.item_id)
+        verified = quote_occurs(after.quote, f"{item.title}\n{item.text}" if item else "")  # as store_suggestion checks it
+        session.execute(
+            update(Suggestion).where(Suggestion.id == suggestion.id).values(quote_verified=verified).execution_options(synchronize_session=False)
+        )
+        session.refresh(suggestion)
+        extra |= {"quote_edited": True, "quote_verified": verified}
+    return extra
+
+
+# --- end of issue 13's hunk
 
 
 def undo_last(session: Session, index: CatalogueIndex, user: User) -> Decision:

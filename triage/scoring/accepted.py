@@ -13,8 +13,10 @@ from sqlmodel import Session, select
 
 from triage.catalogue.index import CatalogueIndex
 from triage.models import User
+from triage.review import cited
 from triage.review.cited import CitedSource as Source
 from triage.review.evidence import accepted_evidence
+from triage.vocab import EvidenceKind
 
 
 @dataclass
@@ -35,6 +37,9 @@ class EvidenceRow:
     agent: str
     decided_by: str | None
     decided_at: dt.datetime
+    kind: str = EvidenceKind.DIMENSION  # context evidence credits no dimension and counts for no score
+    citation_key: str | None = None  # triage.review.cited: the evidence's own citation, for corrections
+    quote_edited: bool = False  # an analyst changed the quote before accepting
 
     @property
     def date(self) -> dt.date | None:
@@ -45,8 +50,15 @@ class EvidenceRow:
         return d.astimezone(dt.UTC).date() if isinstance(d, dt.datetime) else d
 
 
-def evidence_rows(session: Session, index: CatalogueIndex, commitment: int | None = None, member: str | None = None) -> list[EvidenceRow]:
-    """Accepted evidence of the catalogue, optionally for one commitment number and/or member."""
+def evidence_rows(
+    session: Session, index: CatalogueIndex, commitment: int | None = None, member: str | None = None, *, context: bool = False
+) -> list[EvidenceRow]:
+    """Accepted evidence of the catalogue, optionally for one commitment number and/or member.
+
+    Each row cites what was stored with the evidence when it was accepted or imported (or
+    corrected since), not the item as a feed may have rewritten it. With `context`, the
+    evidence that credits no dimension is added (for the report and the evidence export).
+    """
     commitment_id = member_id = None
     if commitment is not None:
         row = index.commitment(commitment)
@@ -59,6 +71,7 @@ def evidence_rows(session: Session, index: CatalogueIndex, commitment: int | Non
             return []
         member_id = m.id
     found = accepted_evidence(session, commitment_id, member_id)
+    citations = cited.latest(session, [cited.suggestion_key(e.suggestion.id) for e in found if e.suggestion.id is not None])
     user_ids = {e.decision.user_id for e in found}
     users = {u.id: u.username for u in session.exec(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
     rows = []
@@ -69,6 +82,8 @@ def evidence_rows(session: Session, index: CatalogueIndex, commitment: int | Non
         dim = index.dimension_by_id(d.dimension_id)
         if c is None or m is None:  # evidence of another catalogue
             continue
+        key = cited.suggestion_key(e.suggestion.id or 0)
+        row = citations.get(key)
         rows.append(
             EvidenceRow(
                 decision_id=d.id,
@@ -83,10 +98,46 @@ def evidence_rows(session: Session, index: CatalogueIndex, commitment: int | Non
                 contradictory=bool(d.contradictory),
                 action_date=d.action_date,
                 quote=d.quote or "",
-                source=Source.from_item(e.item),
+                source=Source.from_row(row) if row is not None else Source.from_item(e.item),
                 agent=e.suggestion.agent,
                 decided_by=users.get(d.user_id),
                 decided_at=d.created_at,
+                citation_key=key,
+                quote_edited=bool(d.quote is not None and d.quote.strip() != (e.suggestion.quote or "").strip()),
+            )
+        )
+    if context:
+        rows += _context_rows(session, index, commitment_id, member_id)
+    return rows
+
+
+def _context_rows(session: Session, index: CatalogueIndex, commitment_id: int | None, member_id: int | None) -> list[EvidenceRow]:
+    rows = []
+    for r in cited.context_rows(session, commitment_id, member_id):
+        c, m = index.commitment_by_id(r.commitment_id), index.member_by_id(r.member_id)
+        if c is None or m is None:
+            continue
+        user = session.get(User, r.user_id) if r.user_id else None
+        rows.append(
+            EvidenceRow(
+                decision_id=0,
+                suggestion_id=0,
+                item_id=r.item_id,
+                commitment=c.number,
+                member=m.key,
+                member_name=m.name,
+                dimension="",
+                dimension_name="",
+                strength="",
+                contradictory=False,
+                action_date=r.action_date,
+                quote=r.paragraph or "",
+                source=Source.from_row(r),
+                agent="context",
+                decided_by=user.username if user else None,
+                decided_at=r.created_at,
+                kind=EvidenceKind.CONTEXT,
+                citation_key=r.evidence_key,
             )
         )
     return rows

@@ -50,17 +50,21 @@ class Evidence:
     mark: EvidenceMark
 
 
-def resolve(line: EvidenceLine, index: CatalogueIndex, path: Path | None = None, lineno: int | None = None) -> list[Evidence]:
-    """Check a line against the catalogue; problems name the line."""
-    keys = line.dimension_keys()
+def resolve(
+    line: EvidenceLine, catalogue: Catalogue, path: Path | None = None, lineno: int | None = None, index: CatalogueIndex | None = None
+) -> list[Evidence]:
+    """Check a line against the catalogue (CatalogueIndex, as every writer checks names); problems name the line."""
+    index = index or CatalogueIndex.from_catalogue(catalogue)
     found, problems = index.problems(member=line.member, commitment=line.commitment)
-    for key in keys if found.commitment is not None else []:
-        problems += index.problems(commitment=line.commitment, dimension=key)[1]
+    if found.commitment is not None:
+        for key in line.dimension_keys():
+            problems += index.problems(commitment=line.commitment, dimension=key)[1]
     if problems:
         raise InputError([Problem(p.message, path, lineno) for p in problems])
     assert found.member is not None and found.commitment is not None
-    marks = [EvidenceMark(key, line.strength, line.contradictory) for key in keys]
-    return [Evidence(found.member.key, found.commitment.number, mark) for mark in marks]
+    return [
+        Evidence(found.member.key, found.commitment.number, EvidenceMark(key, line.strength, line.contradictory)) for key in line.dimension_keys()
+    ]
 
 
 def read_evidence_file(path: Path, catalogue: Catalogue) -> list[Evidence]:
@@ -72,7 +76,7 @@ def read_evidence_file(path: Path, catalogue: Catalogue) -> list[Evidence]:
         for lineno, obj in read_jsonl(path):
             try:
                 line = EvidenceLine.model_validate(obj)
-                evidence.extend(resolve(line, index, path, lineno))
+                evidence.extend(resolve(line, catalogue, path, lineno, index))
             except ValidationError as exc:
                 problems.extend(model_problems(exc, path, lineno))
             except InputError as exc:

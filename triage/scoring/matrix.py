@@ -54,6 +54,7 @@ class Cell:
     set_at: dt.datetime | None = None
     origin: str | None = None
     evidence: int = 0  # accepted pieces (one per dimension)
+    version: int = 0  # the final score's compare-and-swap version (scoring.final)
 
     @property
     def score(self) -> int | None:
@@ -152,6 +153,7 @@ def load_matrix(session: Session, index: CatalogueIndex, evidence: list[Evidence
         cell.suggested, cell.explanation = (r.suggested, r.explanation) if c.complete else (None, r.explanation)
         cell.final, cell.final_set = r.final, r.set_at is not None
         cell.justification, cell.set_by, cell.set_at, cell.origin = r.justification, users.get(r.set_by_id), r.set_at, r.origin
+        cell.version = r.version
     for e in evidence if evidence is not None else evidence_rows(session, index):
         if (e.commitment, e.member) in cells:
             cells[(e.commitment, e.member)].evidence += 1
@@ -324,6 +326,7 @@ def cell_json(c: Cell) -> dict:
         "set_at": c.set_at.isoformat() if c.set_at else None,
         "origin": c.origin,
         "evidence": c.evidence,
+        "version": c.version,
     }
 
 

@@ -17,14 +17,16 @@ from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
 from triage.catalogue.index import CatalogueIndex
-from triage.errors import InputError, NotFound
+from triage.errors import Conflict, InputError, NotFound
 from triage.export.citation import citation
 from triage.export.files import ExportFile, export_evidence, export_report, export_scores
 from triage.export.plots import evidence_plot
+from triage.imports.evidence import partial_date
 from triage.models import User
 from triage.policies import can
+from triage.review import cited
 from triage.scoring.accepted import evidence_rows
-from triage.scoring.final import history, set_final
+from triage.scoring.final import current_version, history, set_final
 from triage.scoring.matrix import dashboard, evidence_timeline, load_matrix
 from triage.web import render
 from triage.web.auth import Viewer, catalogue_index, current_viewer, get_db, require
@@ -146,7 +148,7 @@ def _cell_page(
         values=values,
         problems=problems or [],
         notice=notice,
-        seen=trail[-1].id if trail else 0,
+        seen=current_version(db, index, c.number, m.key),
         citation=citation,
     )
 
@@ -154,7 +156,11 @@ def _cell_page(
 @router.get("/{commitment:int}/{member}")
 def cell_page(request: Request, commitment: int, member: str, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
     require(viewer, "review")
-    notice = {"set": "Final score saved.", "same": "Nothing changed: that is already the final score."}.get(request.query_params.get("notice", ""))
+    notice = {
+        "set": "Final score saved.",
+        "same": "Nothing changed: that is already the final score.",
+        "cited": "Citation corrected; the earlier version is kept in the audit trail.",
+    }.get(request.query_params.get("notice", ""))
     return _cell_page(request, db, viewer, commitment, member, notice=notice)
 
 
@@ -169,16 +175,25 @@ async def set_cell(request: Request, commitment: int, member: str, viewer: Viewe
         c, m = _pair(index, commitment, member)
         if values["score"] == "":
             return 400, ["score: choose +1, 0, -1 or not assessed"], None
-        # Two leads on one cell: the second sees the first's change instead of overwriting it.
-        trail = history(db, index, c.number, m.key)
-        if str(form.get("seen") or "0") != str(trail[-1].id if trail else 0):
-            last = trail[-1] if trail else None
-            by = "Someone" if last is None else (db.get(User, last.user_id).username if last.user_id else f"A score {last.origin}")
-            return 409, [f"{by} changed this final score while you were editing; nothing was saved. Here is the current state."], None
+        try:
+            seen = int(str(form.get("seen") or "0"))
+        except ValueError:
+            return 400, ["seen: not a version number; reload the page"], None
+        # Two leads on one cell: the service's compare-and-swap tells the second, who sees the first's change.
         try:
             change = set_final(
-                db, index, commitment=c.number, member=m.key, score=values["score"], user=viewer.user, justification=values["justification"]
+                db,
+                index,
+                commitment=c.number,
+                member=m.key,
+                score=values["score"],
+                user=viewer.user,
+                justification=values["justification"],
+                version=seen,
             )
+        except Conflict as exc:
+            db.rollback()
+            return 409, [f"{exc} Here is the current state."], None
         except InputError as exc:
             db.rollback()
             return 400, [str(p) for p in exc.problems], None
@@ -189,3 +204,45 @@ async def set_cell(request: Request, commitment: int, member: str, viewer: Viewe
     if target:
         return RedirectResponse(target, status_code=303)
     return await run_in_threadpool(_cell_page, request, db, viewer, commitment, member, status, problems, values if status == 400 else None)
+
+
+# Fields of the correction form, as `triage.review.cited.correct` names them; blank is "unchanged".
+CITATION_FIELDS = ("title", "publisher", "city", "url")
+
+
+@router.post("/{commitment:int}/{member}/citation")
+async def correct_citation(request: Request, commitment: int, member: str, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
+    """An analyst corrects a piece of evidence's citation (audited: a new version, the old one kept)."""
+    require(viewer, "review")
+    form = await request.form()
+
+    def work():
+        index = catalogue_index(request, db)
+        c, m = _pair(index, commitment, member)
+        key = str(form.get("key") or "")
+        if not (key.startswith("s:") or key.startswith("x:")):
+            return 400, ["key: not a piece of evidence"], None
+        changes: dict = {}
+        for name in CITATION_FIELDS:
+            value = str(form.get(name) or "").strip()
+            if value:
+                changes[name] = value
+        try:
+            if str(form.get("date") or "").strip():
+                changes["date"], changes["precision"] = partial_date(str(form.get("date")).strip())
+            if str(form.get("accessed") or "").strip():
+                changes["accessed"] = dt.date.fromisoformat(str(form.get("accessed")).strip())
+        except ValueError as exc:
+            return 400, [f"date: {exc}"], None
+        try:
+            cited.correct(db, key=key, user=viewer.user, note=str(form.get("note") or ""), **changes)
+        except InputError as exc:
+            db.rollback()
+            return 400, [str(p) for p in exc.problems], None
+        db.commit()
+        return 303, [], f"/scores/{c.number}/{m.key}?notice=cited"
+
+    status, problems, target = await run_in_threadpool(work)
+    if target:
+        return RedirectResponse(target, status_code=303)
+    return await run_in_threadpool(_cell_page, request, db, viewer, commitment, member, status, problems)
