@@ -9,8 +9,36 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from triage.models import FetchLog, Sighting, Source
+from triage.vocab import SourceHealthStatus as H
 
 OK_OUTCOMES = ("ok", "not_modified")
+BLOCKING_STATUSES = (401, 403, 429)
+
+
+def judge(
+    *,
+    outcome: str,
+    status: int | None,
+    error: str | None,
+    empty: str | None,
+    not_a_feed: str | None,
+    newest: dt.datetime | None,
+    stale_days: int,
+    now: dt.datetime,
+) -> tuple[H, str | None]:
+    """The health a look at a source earns, with the reason. Never `ok` when nothing usable came."""
+    if outcome == "error" and status in BLOCKING_STATUSES:
+        return H.BLOCKED, f"HTTP {status}: the site refuses automated clients" if status != 429 else f"HTTP {status}: rate limited"
+    if not_a_feed:
+        return H.NOT_A_FEED, not_a_feed
+    if outcome in ("error", "parse_error"):
+        return H.FAILING, error or outcome
+    if empty:
+        return H.EMPTY, empty
+    if newest is not None and now - newest > dt.timedelta(days=stale_days):
+        age = (now - newest).days
+        return H.STALE, f"newest entry {newest:%Y-%m-%d}, {age} days old (usual cadence {stale_days} days)"
+    return H.OK, None
 
 
 @dataclass
@@ -21,7 +49,16 @@ class SourceHealth:
     kind: str
     origin: str
     enabled: bool
-    status: str  # ok | failing | never fetched | disabled
+    status: str  # ok | empty | stale | not_a_feed | blocked | failing | never fetched | disabled
+    reason: str | None
+    health_since: dt.datetime | None
+    format: str
+    office: str | None
+    members: list[str] | None
+    note: str | None
+    verification: str | None
+    verified_on: dt.date | None
+    evidence: str | None
     last_fetch_at: dt.datetime | None
     last_success_at: dt.datetime | None
     last_status: int | None
@@ -32,7 +69,7 @@ class SourceHealth:
     url: str
 
     def as_json(self) -> dict:
-        return {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in self.__dict__.items()}
+        return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in self.__dict__.items()}
 
 
 def health(session: Session, include_adhoc: bool = False) -> list[SourceHealth]:
@@ -49,6 +86,8 @@ def health(session: Session, include_adhoc: bool = False) -> list[SourceHealth]:
     for s in session.exec(query).scalars():
         if not s.enabled:
             status = "disabled"
+        elif s.health:
+            status = s.health
         elif s.error_count:
             status = "failing"
         elif s.last_fetch_at is None:
@@ -67,6 +106,15 @@ def health(session: Session, include_adhoc: bool = False) -> list[SourceHealth]:
                 s.origin,
                 s.enabled,
                 status,
+                s.health_error or (s.note if not s.enabled else None),
+                s.health_since,
+                s.format,
+                s.office,
+                s.members,
+                s.note,
+                s.verification,
+                s.verified_on,
+                s.evidence,
                 s.last_fetch_at,
                 success,
                 s.last_status,
@@ -91,21 +139,24 @@ class CheckResult:
     error: str | None
     bozo: str | None
     duration_ms: int
+    health: str = H.OK
+    reason: str | None = None
 
     @property
     def ok(self) -> bool:
-        return self.outcome in OK_OUTCOMES
+        return self.health == H.OK
 
     def as_json(self) -> dict:
         return {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in self.__dict__.items()}
 
 
 def check_sources(settings, source_ids: list[str] | None = None, transport=None) -> list[CheckResult]:
-    """Fetch each source once (unconditionally) and parse it; stores nothing."""
+    """Fetch each source once (unconditionally) and read it in its format; stores nothing."""
     from triage import db
     from triage.errors import InputError
+    from triage.models import utcnow
     from triage.sources.fetcher import Fetcher
-    from triage.sources.parser import parse_feed
+    from triage.sources.ingest import read_document
 
     with Session(db.engine_for(settings.database_url)) as session:
         query = select(Source).where(Source.origin != "adhoc").order_by(Source.id)
@@ -113,20 +164,38 @@ def check_sources(settings, source_ids: list[str] | None = None, transport=None)
             query = select(Source).where(Source.id.in_(source_ids))
         else:
             query = query.where(Source.enabled)
-        sources = {s.id: s.url for s in session.exec(query).scalars()}
+        sources = {s.id: s for s in session.execute(query).scalars()}
+        session.expunge_all()
     unknown = set(source_ids or []) - set(sources)
     if unknown:
         raise InputError(f"unknown source: {', '.join(sorted(unknown))} (see `triage feeds list`)")
     results = []
+    now = utcnow()
     with Fetcher(settings, transport=transport) as fetcher:
-        for sid, fetched in fetcher.fetch_many((sid, url, None, None) for sid, url in sources.items()):
+        for sid, fetched in fetcher.fetch_many((sid, s.url, None, None) for sid, s in sources.items()):
+            source = sources[sid]
             entries, newest, bozo, outcome, error = 0, None, None, fetched.outcome, fetched.error
+            empty = not_a_feed = None
             if fetched.outcome == "ok":
-                parsed = parse_feed(fetched.content, fetched.content_type, fetched.final_url)
-                bozo, entries = parsed.bozo, len(parsed.entries)
-                dates = [e.published for e in parsed.entries if e.published]
-                newest = max(dates) if dates else None
-                if not parsed.is_feed:
-                    outcome, error = "parse_error", "not a feed: no RSS, Atom or RDF found"
-            results.append(CheckResult(sid, sources[sid], outcome, fetched.status, entries, newest, error, bozo, fetched.duration_ms))
+                try:
+                    parsed = read_document(settings, source, fetched, fetcher)
+                except Exception as exc:  # a reader bug or hostile input: reported, never a traceback
+                    outcome, error = "parse_error", f"{type(exc).__name__}: {exc}"
+                else:
+                    bozo, entries, empty, not_a_feed = parsed.bozo, len(parsed.entries), parsed.empty, parsed.not_a_feed
+                    dates = [e.published for e in parsed.entries if e.published]
+                    newest = max(dates) if dates else None
+                    if not_a_feed or not parsed.is_feed:
+                        outcome, error = "parse_error", not_a_feed or "not a feed: no RSS, Atom or RDF found"
+            state, reason = judge(
+                outcome=outcome,
+                status=fetched.status,
+                error=error,
+                empty=empty,
+                not_a_feed=not_a_feed,
+                newest=newest,
+                stale_days=source.stale_days,
+                now=now,
+            )
+            results.append(CheckResult(sid, source.url, outcome, fetched.status, entries, newest, error, bozo, fetched.duration_ms, state, reason))
     return sorted(results, key=lambda r: r.id)
