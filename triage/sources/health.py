@@ -199,3 +199,40 @@ def check_sources(settings, source_ids: list[str] | None = None, transport=None)
             )
             results.append(CheckResult(sid, source.url, outcome, fetched.status, entries, newest, error, bozo, fetched.duration_ms, state, reason))
     return sorted(results, key=lambda r: r.id)
+
+
+def verify_sources(settings, source_ids: list[str] | None = None, transport=None) -> list[CheckResult]:
+    """`triage feeds verify`: probe every enabled source once and record what was found.
+
+    The health is stored as after a fetch, and the structured verification becomes a
+    fact: `verified` (a working document with entries), `blocked` (a bot wall) or
+    `unverified` (anything else), dated today, with the probe's result as evidence.
+    """
+    from triage import db
+    from triage.models import utcnow
+    from triage.vocab import Verification
+
+    results = check_sources(settings, source_ids, transport=transport)
+    now = utcnow()
+    with db.session_scope(settings.database_url) as session:
+        for r in results:
+            source = session.get(Source, r.id)
+            if source is None:
+                continue
+            if r.health != source.health or source.health_since is None:
+                source.health_since = now
+            source.health, source.health_error = str(r.health), r.reason
+            if r.newest and (source.newest_entry_at is None or r.newest > source.newest_entry_at):
+                source.newest_entry_at = r.newest
+            if r.health in (H.OK, H.STALE):
+                source.verification = Verification.VERIFIED
+            elif r.health == H.BLOCKED:
+                source.verification = Verification.BLOCKED
+            else:
+                source.verification = Verification.UNVERIFIED
+            source.verified_on = now.date()
+            newest = f", newest {r.newest:%Y-%m-%d}" if r.newest else ""
+            source.evidence = f"feeds verify {now:%Y-%m-%d}: HTTP {r.http_status or '-'}, {r.health}, {r.entries} entries{newest}" + (
+                f"; {r.reason}" if r.reason else ""
+            )
+    return results
