@@ -43,25 +43,25 @@ class Article:
     published: dt.datetime | None
 
 
-def article(fetcher: Fetcher, url: str) -> Article | None:
-    """Fetch a listed article once and extract it; None when that fails (the listing's title and link are kept)."""
+def article(fetcher: Fetcher, url: str) -> Article | str:
+    """Fetch a listed article once and extract it; the reason when that fails (the listing's title and link are kept)."""
     import trafilatura
 
     fetched = fetcher.fetch(url, accept=HTML_ACCEPT)
     if fetched.outcome != "ok" or not fetched.content:
         log.info("article %s not fetched: %s", url, fetched.error or fetched.outcome)
-        return None
+        return f"not fetched: {fetched.error or fetched.outcome}"
     try:
         doc = trafilatura.bare_extraction(
             fetched.content, url=fetched.final_url or url, with_metadata=True, include_comments=False, include_tables=False
         )
     except Exception as exc:  # trafilatura on hostile HTML
         log.info("article %s not extracted: %s", url, exc)
-        return None
+        return f"not extracted: {type(exc).__name__}"
     data = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else (doc or {})
     text = normalise_whitespace(data.get("text") or "")
     if not text:
-        return None
+        return "no main text found on the page"
     published = None
     if data.get("date"):
         try:

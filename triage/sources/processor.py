@@ -111,7 +111,7 @@ class Processor:
         batch_size: int = 200,
         extract: Callable[[str], str | None] | None = None,
         teaser_chars: int = 280,
-        article: Callable[[str], Article | None] | None = None,
+        article: Callable[[str], Article | str] | None = None,
         max_articles: int = 50,
     ):
         self.session = session
@@ -194,10 +194,10 @@ class Processor:
             return None
         published_in = e.published
         if e.article and e.link:
-            page = self.article(e.link) if self.article else None
-            if page is None:
+            page = self.article(e.link) if self.article else "no fetcher (a local file)"
+            if isinstance(page, str):
                 counts.unextracted += 1
-                counts.notes.append(f"{e.link}: article not extracted; the listing's title and link are kept")
+                counts.notes.append(f"{e.link}: article {page}; the listing's title and link are kept")
             else:  # the article's own title, date and text win over the listing's
                 title, text = clean_title(page.title or "") or title, page.text
                 published_in = page.published or e.published
