@@ -27,6 +27,9 @@ class VerificationSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Verification
+    review: Literal["verified", "plausible", "doubtful", "unknown"] | None = Field(
+        None, description="The registry review's verdict on the URL (see feeds/README.md)."
+    )
     date: dt.date | None = None
     evidence: str | None = None
 
@@ -147,7 +150,8 @@ def upsert_source(session: Session, spec: SourceSpec, origin: str = "registry") 
     v = spec.verification
     # A verification recorded by `feeds verify` is newer than the registry's unless the registry's is dated later.
     if v is not None and (row.verified_on is None or (v.date is not None and v.date >= row.verified_on)):
-        row.verification, row.verified_on, row.evidence = v.status.value, v.date, v.evidence
+        evidence = f"review: {v.review}; {v.evidence}" if v.review and v.evidence else v.evidence
+        row.verification, row.verified_on, row.evidence = v.status.value, v.date, evidence
     session.add(row)
     return row
 
