@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pytest
 from sqlmodel import Session
 
@@ -11,8 +9,8 @@ from tests.conftest import CATALOGUE, ROOT
 from tests.ingest.feedserver import Reply, add_source, item, rss
 from triage import db
 from triage.catalogue import load_catalogue
-from triage.models import Source
 from triage.errors import InputError
+from triage.models import Source
 from triage.sources.registry import load_registry, registry_files
 
 pytestmark = pytest.mark.timeout(60)
@@ -78,7 +76,9 @@ def test_registry_marks_what_the_review_found():
 )
 def test_registry_loader_refuses_bad_entries_with_file_and_line(tmp_path, entry, message):
     path = tmp_path / "bad.yaml"
-    path.write_text(f"sources:\n  - id: ok-1\n    url: https://example.org/f\n    member: canada\n    publisher: X\n  - id: bad-1\n    url: https://example.org/g\n    {entry}\n    publisher: X\n")
+    path.write_text(
+        f"sources:\n  - id: ok-1\n    url: https://example.org/f\n    member: canada\n    publisher: X\n  - id: bad-1\n    url: https://example.org/g\n    {entry}\n    publisher: X\n"
+    )
     with pytest.raises(InputError) as caught:
         load_registry(path, ["canada", "france"])
     text = "\n".join(str(p) for p in caught.value.problems)
