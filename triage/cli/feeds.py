@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from triage import db
 from triage.cli.common import console, load_settings, plain, print_json, styled
-from triage.errors import InputError
+from triage.errors import InputError, Problem
 from triage.sources.discover import discover as discover_feeds
 from triage.sources.health import CheckResult, check_sources, health, verify_sources
 from triage.sources.ingest import require_database
@@ -109,7 +109,7 @@ def add(
             poll_minutes=poll_minutes,
         )
     except ValidationError as exc:
-        raise InputError([f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]) from None
+        raise InputError([Problem(f"{'.'.join(map(str, e['loc']))}: {e['msg']}") for e in exc.errors()]) from None
     with db.session_scope(settings.database_url) as session:
         add_source(session, spec)
     console.print(Text.assemble("Added source ", (spec.id, "bold"), f" ({spec.url}); `triage ingest` polls it from now on."))

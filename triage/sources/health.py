@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from triage.models import FetchLog, Sighting, Source
 from triage.vocab import SourceHealthStatus as H
@@ -73,17 +73,19 @@ class SourceHealth:
 
 
 def health(session: Session, include_adhoc: bool = False) -> list[SourceHealth]:
-    last_ok = dict(
-        session.execute(
-            select(FetchLog.source_id, func.max(FetchLog.started_at)).where(FetchLog.outcome.in_(OK_OUTCOMES)).group_by(FetchLog.source_id)
-        ).all()
+    ok_query = (
+        select(col(FetchLog.source_id), func.max(col(FetchLog.started_at)))
+        .where(col(FetchLog.outcome).in_(OK_OUTCOMES))
+        .group_by(col(FetchLog.source_id))
     )
-    items = dict(session.execute(select(Sighting.source_id, func.count(func.distinct(Sighting.item_id))).group_by(Sighting.source_id)).all())
-    query = select(Source).order_by(Source.member, Source.id)
+    last_ok: dict[str, dt.datetime] = {sid: at for sid, at in session.execute(ok_query).all()}
+    items_query = select(col(Sighting.source_id), func.count(func.distinct(col(Sighting.item_id)))).group_by(col(Sighting.source_id))
+    items: dict[str, int] = {sid: n for sid, n in session.execute(items_query).all()}
+    query = select(Source).order_by(col(Source.member), col(Source.id))
     if not include_adhoc:
-        query = query.where(Source.origin != "adhoc")
+        query = query.where(col(Source.origin) != "adhoc")
     rows = []
-    for s in session.exec(query).scalars():
+    for s in session.execute(query).scalars():
         if not s.enabled:
             status = "disabled"
         elif s.health:
@@ -159,11 +161,11 @@ def check_sources(settings, source_ids: list[str] | None = None, transport=None)
     from triage.sources.ingest import read_document
 
     with Session(db.engine_for(settings.database_url)) as session:
-        query = select(Source).where(Source.origin != "adhoc").order_by(Source.id)
+        query = select(Source).where(col(Source.origin) != "adhoc").order_by(col(Source.id))
         if source_ids:
-            query = select(Source).where(Source.id.in_(source_ids))
+            query = select(Source).where(col(Source.id).in_(source_ids))
         else:
-            query = query.where(Source.enabled)
+            query = query.where(col(Source.enabled))
         sources = {s.id: s for s in session.execute(query).scalars()}
         session.expunge_all()
     unknown = set(source_ids or []) - set(sources)

@@ -166,10 +166,11 @@ def sync_registry(session: Session, registry: Registry) -> int:
 def known_members(session: Session) -> set[str]:
     """Member keys of the loaded catalogue(s)."""
     from sqlalchemy import select
+    from sqlmodel import col
 
     from triage.models import MemberRow
 
-    return set(session.exec(select(MemberRow.key)).scalars())
+    return set(session.execute(select(col(MemberRow.key))).scalars())
 
 
 def add_source(session: Session, spec: SourceSpec) -> Source:
