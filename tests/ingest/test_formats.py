@@ -174,3 +174,13 @@ def test_article_link_to_a_private_address_is_refused(server, migrated_db, monke
     _add(migrated_db, "it-notizie", "html", "/list", {"link": "a.link"}, server)
     [r] = ingest_due(fast_settings(migrated_db, fetch_allow_private_addresses=False)).results
     assert "169.254.169.254 (link-local)" in r.bozo and "address refused" in r.bozo
+
+
+def test_robots_txt_is_asked_before_articles_and_obeyed(server, migrated_db):
+    website.build(server)
+    server.routes["/robots.txt"] = Reply(200, b"User-agent: Triage\nDisallow: /it/articolo/meloni-starmer\n")
+    _add(migrated_db, "it-notizie", "html", "/it/notizie", HTML_OPTIONS, server)
+    [r] = ingest_due(fast_settings(migrated_db)).results
+    assert r.new == 3 and r.unextracted == 1 and "robots.txt" in r.bozo
+    assert not server.hits("/it/articolo/meloni-starmer") and len(server.hits("/robots.txt")) == 1
+    assert _items(migrated_db)[server.url("/it/articolo/meloni-starmer")].title == "Incontro Meloni-Starmer"

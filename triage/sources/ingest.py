@@ -137,9 +137,18 @@ def _processor(session: Session, settings: Settings, fetcher: Fetcher | None) ->
     near = NearDuplicates(settings.dedup_max_distance, settings.dedup_window_days, min_overlap=settings.dedup_min_overlap)
     article = None
     if fetcher is not None:
+        from triage.sources.extract import Article
         from triage.sources.extract import article as read_article
+        from triage.sources.robots import Robots
 
-        article = lambda url: read_article(fetcher, url)  # noqa: E731
+        robots = Robots(fetcher, settings.user_agent)
+
+        def article(url: str) -> Article | str:
+            refused = robots.refusal(url)
+            if refused:
+                return f"not fetched: {refused}"
+            return read_article(fetcher, url)
+
     return Processor(
         session,
         compliance_period(session),
