@@ -184,3 +184,20 @@ def test_robots_txt_is_asked_before_articles_and_obeyed(server, migrated_db):
     assert r.new == 3 and r.unextracted == 1 and "robots.txt" in r.bozo
     assert not server.hits("/it/articolo/meloni-starmer") and len(server.hits("/robots.txt")) == 1
     assert _items(migrated_db)[server.url("/it/articolo/meloni-starmer")].title == "Incontro Meloni-Starmer"
+
+
+def test_a_card_without_a_date_does_not_borrow_another_cards_date():
+    from triage.sources.formats import Document, FormatContext, read
+
+    page = (
+        b'<html><body><main><div class="card"><a class="link" href="/a">A</a></div>'
+        b'<div class="card"><a class="link" href="/b">B</a><span class="data">4 ottobre 2024</span></div>'
+        b'<a href="/it/notizie">Notizie</a></main></body></html>'
+    )
+    parsed = read(
+        "html",
+        Document(page, "text/html", "https://example.org/it/notizie"),
+        FormatContext(options={"link": "a", **{k: v for k, v in HTML_OPTIONS.items() if k != "link"}}),
+    )
+    dates = {e.link: e.published for e in parsed.entries}
+    assert dates == {"https://example.org/a": None, "https://example.org/b": dt.datetime(2024, 10, 4, tzinfo=dt.UTC)}

@@ -102,3 +102,14 @@ def test_remote_text_is_printed_as_plain_text(cli, loaded_db, server):
 def test_user_arguments_are_printed_as_plain_text(cli, loaded_db):
     result = cli("feeds", "check", "[bold]nope[/x]")
     assert result.code == 2 and "[bold]nope[/x]" in result.err
+
+
+def test_an_empty_feed_answering_304_stays_empty(loaded_db, server):
+    server.routes["/e"] = [Reply(200, EMPTY_ATOM, {"ETag": '"e1"'}), Reply(304)]
+    add_source(loaded_db, "e", server.url("/e"))
+    settings = fast_settings(loaded_db)
+    ingest_due(settings)
+    with db.session_scope(loaded_db) as s:
+        s.get(Source, "e").next_fetch_at = None
+    [r] = ingest_due(settings).results
+    assert r.outcome == "not_modified" and r.health == "empty"

@@ -301,11 +301,13 @@ def _record_health(source: Source, parsed: ParsedFeed | None, result: SourceResu
         dates = [e.published for e in parsed.entries if e.published and e.published <= now + dt.timedelta(days=2)]
         if dates and (source.newest_entry_at is None or max(dates) > source.newest_entry_at):
             source.newest_entry_at = max(dates)
+    # A 304 means the document is unchanged: an empty one stays empty.
+    kept_empty = source.health_error if result.outcome == "not_modified" and source.health == "empty" else None
     state, reason = judge(
         outcome=result.outcome,
         status=result.http_status,
         error=result.error,
-        empty=parsed.empty if parsed is not None else None,
+        empty=parsed.empty if parsed is not None else kept_empty,
         not_a_feed=parsed.not_a_feed if parsed is not None else None,
         newest=source.newest_entry_at,
         stale_days=source.stale_days or 30,

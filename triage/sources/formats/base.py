@@ -41,6 +41,13 @@ def parse_date(text: str | None, date_format: str | None = None, language: str |
     """A date as a page prints it ("3 luglio 2024" with date_language it), as UTC."""
     if not text or not text.strip():
         return None
+    if not date_format and not language:  # W3C / ISO 8601 (sitemaps, APIs): fast, no guessing
+        try:
+            value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        except ValueError:
+            pass
+        else:
+            return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
     import dateparser
 
     settings: Any = {"TIMEZONE": "UTC", "RETURN_AS_TIMEZONE_AWARE": True, "PREFER_DAY_OF_MONTH": "first"}

@@ -32,7 +32,8 @@ def problems(options: dict) -> list[str]:
     return found
 
 
-def _near(el, selector: CSSSelector | None):
+def _near(el, selector: CSSSelector | None, links: set):
+    """The first match in the nearest ancestor that holds one, without climbing into another entry's card."""
     if selector is None:
         return None
     node = el
@@ -41,6 +42,8 @@ def _near(el, selector: CSSSelector | None):
         if found:
             return found[0]
         node = node.getparent()
+        if node is not None and sum(1 for d in node.iter() if d in links) > 1:
+            return None
     return None
 
 
@@ -54,8 +57,10 @@ def read(doc: Document, ctx: FormatContext) -> ParsedFeed:
     title_sel = CSSSelector(opts["title"]) if opts.get("title") else None
     date_sel = CSSSelector(opts["date"]) if opts.get("date") else None
     entries: list[Entry] = []
-    seen: set[str] = set()
-    for el in link_sel(tree):
+    seen: set[str] = {urldefrag(doc.url)[0]}  # a link to the listing itself is not an entry
+    matched = link_sel(tree)
+    links = set(matched)
+    for el in matched:
         anchor = el if el.get("href") else next(iter(el.iter("a")), None)
         href = anchor.get("href") if anchor is not None else None
         if not href:
@@ -64,9 +69,9 @@ def read(doc: Document, ctx: FormatContext) -> ParsedFeed:
         if not url.startswith(("http://", "https://")) or url in seen:
             continue
         seen.add(url)
-        title_el = _near(el, title_sel)
+        title_el = _near(el, title_sel, links)
         title = (title_el.text_content() if title_el is not None else el.text_content()).strip()
-        date_el = _near(el, date_sel)
+        date_el = _near(el, date_sel, links)
         raw_date = date_el.get("datetime") or date_el.text_content() if date_el is not None else None
         published = parse_date(raw_date, opts.get("date_format"), opts.get("date_language"))
         entries.append(Entry(key=url[:1000], link=url, title=title, summary="", content="", published=published, raw_date=raw_date, article=True))
