@@ -192,6 +192,16 @@ class Settings(BaseSettings):
     )
     fetch_concurrency: int = Field(8, ge=1, le=64, description="Sources fetched at once.")
     fetch_per_host: int = Field(2, ge=1, le=16, description="Requests at once to one host, so a ministry's server is never hammered.")
+    fetch_allow_private_addresses: bool = Field(
+        False,
+        description="Allow fetches (feeds, pages, articles, discovery) to reach loopback, private, link-local and other non-public "
+        "addresses. Off by default so a feed or an entry link cannot point Triage at the network it runs in; turn on for intranet sources.",
+    )
+    fetch_max_articles: int = Field(
+        50, ge=1, le=1000, description="Articles fetched per listing page, sitemap or JSON source in one run (new links only; the rest wait)."
+    )
+    sitemap_max_files: int = Field(20, ge=1, le=1000, description="Sitemaps read from one sitemap index (a sitemap bomb is cut here).")
+    sitemap_max_urls: int = Field(5000, ge=1, le=100_000, description="URLs read from the sitemaps of one source (the newest are kept).")
     source_backoff_max_minutes: int = Field(
         24 * 60,
         ge=5,

@@ -103,6 +103,44 @@ class FetchOutcome(StrEnum):
     PARSE_ERROR = "parse_error"
 
 
+class SourceFormat(StrEnum):
+    """How a source is read (one module each in triage/sources/formats/)."""
+
+    FEED = "feed"
+    HTML = "html"
+    SITEMAP = "sitemap"
+    JSON = "json"
+
+
+class SourceHealthStatus(StrEnum):
+    """What the last look at a source found; anything but OK is a reason to look."""
+
+    OK = "ok"
+    EMPTY = "empty"  # a valid document with no entries
+    STALE = "stale"  # no new entry for longer than the source's cadence
+    NOT_A_FEED = "not_a_feed"  # HTML (or anything else) where a feed was expected
+    BLOCKED = "blocked"  # 401/403/429: a bot wall
+    FAILING = "failing"  # network, timeout, parse, refused address
+
+
+class Office(StrEnum):
+    HEAD = "head"
+    FOREIGN = "foreign"
+    INTERIOR = "interior"
+    JUSTICE = "justice"
+    FINANCE = "finance"
+    POLICE = "police"
+    BORDER = "border"
+    EU_AGENCY = "eu-agency"
+    G7 = "g7"
+
+
+class Verification(StrEnum):
+    VERIFIED = "verified"
+    UNVERIFIED = "unverified"
+    BLOCKED = "blocked"
+
+
 class ScoreOrigin(StrEnum):
     LEAD = "lead"
     IMPORT = "import"

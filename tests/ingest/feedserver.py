@@ -122,6 +122,7 @@ def fast_settings(url: str = "sqlite://", **overrides) -> Settings:
         fetch_concurrency=4,
         fetch_per_host=2,
         ingest_batch_size=50,
+        fetch_allow_private_addresses=True,  # everything here is served on loopback
     )
     values.update(overrides)
     return Settings(**values)

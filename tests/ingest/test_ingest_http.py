@@ -134,7 +134,7 @@ def test_conditional_get_then_304_stores_nothing(server, loaded_db):
 def test_dead_source_is_polled_less_and_shows_on_health(server, loaded_db):
     server.routes["/dead"] = Reply(503)
     add_source(loaded_db, "dead", server.url("/dead"), poll_minutes=60)
-    add_source(loaded_db, "alive", server.url("/alive"))
+    add_source(loaded_db, "alive", server.url("/alive"), stale_days=100_000)  # GOOD's entries are from 2024
     server.routes["/alive"] = Reply(200, GOOD)
     settings = fast_settings(loaded_db, fetch_attempts=1)
     waits = []

@@ -82,7 +82,8 @@ def test_daily_digest(loaded_db, server, tmp_path):
     assert "72 new items" in text
     assert "| united-kingdom | 2 |" in text and "| any | 70 |" in text
     assert "| uk-test | Home Office | 2 |" in text
-    assert "- dead: 1 consecutive failures; last error: HTTP 500" in text
+    assert "- dead: failing since " in text and ": HTTP 500; 1 consecutive failures" in text
+    assert "- uk-test: stale since" in text  # the test feed's entries are from 2024
 
 
 @pytest.mark.postgres

@@ -10,7 +10,7 @@ import typer
 
 from triage.cli import catalogue, classify, demo, evidence, export, feeds, ingest, schedule, score, scores, serve, setup, users
 from triage.cli import eval as eval_cli
-from triage.cli.common import err_console
+from triage.cli.common import print_error
 from triage.errors import InputError, TriageError
 
 app = typer.Typer(
@@ -68,11 +68,11 @@ def main(argv: list[str] | None = None) -> int:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
     except InputError as exc:
-        for problem in exc.problems:
-            err_console.print(f"[bold red]error:[/] {problem}", highlight=False, soft_wrap=True)
+        for problem in exc.problems:  # messages quote user input and remote text: printed as plain text
+            print_error(problem)
         return exc.exit_code
     except TriageError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        print_error(exc)
         return exc.exit_code
     return 0
 

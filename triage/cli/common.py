@@ -8,6 +8,7 @@ import sys
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.text import Text
 
 from triage.config import Settings
 from triage.errors import ConfigError
@@ -47,6 +48,20 @@ def print_json(data) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
+def plain(value: object, style: str = "") -> Text:
+    """Remote text (a server's headers, a feed's titles, an error) or a user's argument, never read as markup."""
+    return Text("" if value is None else str(value), style=style)
+
+
+def styled(value: object, style: str) -> Text:
+    """Text in a style, without markup parsing (`[/x]` stays `[/x]`)."""
+    return plain(value, style)
+
+
+def print_error(message: object) -> None:
+    err_console.print(Text.assemble(("error:", "bold red"), " ", str(message)), highlight=False, soft_wrap=True)
+
+
 def fail(message: str, code: int = 2) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    print_error(message)
     raise typer.Exit(code)

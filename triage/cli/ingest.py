@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from triage.cli.common import console, load_settings, print_json
+from triage.cli.common import console, load_settings, plain, print_json, styled
 from triage.errors import InputError
 from triage.sources.ingest import IngestSummary, SourceResult, ingest_due, ingest_file, ingest_samples, sample_files
 
@@ -83,15 +83,16 @@ def _print(summary: IngestSummary) -> None:
         table.add_column(col, justify="right" if col in ("HTTP", "Entries", "New", "Duplicates", "Seen") else "left")
     for r in sorted(summary.results, key=lambda r: (not r.failed, r.source_id)):
         problem = r.error or r.bozo or ""
+        health = f" ({r.health}: {r.reason})" if r.health and r.health != "ok" and r.reason and r.reason != problem else ""
         table.add_row(
-            r.source_id,
-            f"[{OUTCOME_STYLE.get(r.outcome, 'white')}]{r.outcome}[/]",
+            plain(r.source_id),
+            styled(r.outcome, OUTCOME_STYLE.get(r.outcome, "white")),
             str(r.http_status or "—"),
             str(r.entries),
             str(r.new),
             str(r.duplicates),
             str(r.seen),
-            problem[:90],
+            plain((problem + health)[:120]),  # remote text (headers, feed complaints): never markup
         )
     console.print(table)
     j = summary.as_json()
@@ -99,6 +100,7 @@ def _print(summary: IngestSummary) -> None:
         f"{j['sources']} sources: {j['ok']} ok, {j['not_modified']} not modified, "
         f"[{'red' if j['failed'] else 'green'}]{j['failed']} failed[/]; "
         f"{j['new']} new items, {j['duplicates']} duplicates, {j['seen']} already seen"
+        + (f", {j['rejected']} entries rejected" if j["rejected"] else "")
         + (
             f"; {j['dates_missing']} without a date, {j['dates_implausible']} with an implausible date (fetch time used)"
             if j["dates_missing"] or j["dates_implausible"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from triage.models.types import UTCDateTime, utcnow
@@ -19,9 +21,19 @@ class SourceBase(SQLModel):
     kind: str = Field(default="official", max_length=20)  # official | news
     poll_minutes: int = 60
     enabled: bool = True
+    # How the source is read (SourceFormat) and the format's options (selectors, JSON paths).
+    format: str = Field(default="feed", max_length=20)
+    office: str | None = Field(default=None, max_length=20)  # head | foreign | interior | ... (Office)
+    note: str | None = None
+    verification: str | None = Field(default=None, max_length=20)  # verified | unverified | blocked
+    verified_on: dt.date | None = None
+    evidence: str | None = None
+    stale_days: int = 30  # no new entry for longer than this is `stale`
 
 
 class Source(SourceBase, table=True):
+    members: list[str] | None = Field(default=None, sa_column=Column(JSON))  # every member it speaks for; None: any
+    entries_config: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     origin: str = Field(default="registry", max_length=20)  # registry | cli | adhoc
     # Fetch state, kept here so a restart resumes politely (conditional GET, back-off).
     etag: str | None = None
@@ -31,6 +43,11 @@ class Source(SourceBase, table=True):
     last_status: int | None = None
     last_error: str | None = None
     error_count: int = 0
+    # Health (SourceHealthStatus), what made it so, and since when it has been so.
+    health: str | None = Field(default=None, max_length=20)
+    health_error: str | None = None
+    health_since: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    newest_entry_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -48,4 +65,5 @@ class FetchLog(SQLModel, table=True):
     entries: int = 0
     new_items: int = 0
     duplicates: int = 0
+    rejected: int = 0  # entries left out (unparseable, or refused by the database); reasons in `bozo`
     bozo: str | None = None  # feedparser's complaint about a malformed feed, if any

@@ -83,16 +83,27 @@ def coverage(session: Session, index: CatalogueIndex, *, span_days: int = 28, no
                 out.gaps.append(Gap(member.name, member.key, commitment.number, commitment.title, last))
     stale_before = now - dt.timedelta(days=span_days)
     sources: dict[str, list[Source]] = {}
-    for source in session.scalars(select(Source).where(col(Source.enabled), col(Source.member).is_not(None))):
-        sources.setdefault(source.member or "", []).append(source)
+    for source in session.scalars(select(Source).where(col(Source.enabled))):
+        # A source speaks for the members it names (issue 10's `members`), else its one member.
+        for key in source.members or ([source.member] if source.member else []):
+            sources.setdefault(key, []).append(source)
     for member in index.members:
         mine = sources.get(member.key, [])
         if not mine:
             continue
-        failing = [s for s in mine if s.error_count > 0]
-        stale = [s for s in mine if s.error_count == 0 and (s.last_fetch_at is None or s.last_fetch_at < stale_before)]
+        # Health, where the fetcher has recorded it, says whether anything came; else fall back to errors and age.
+        failing = [s for s in mine if (s.health not in (None, "ok", "stale")) or (s.health is None and s.error_count > 0)]
+        stale = [
+            s
+            for s in mine
+            if s not in failing and (s.health == "stale" or (s.health is None and (s.last_fetch_at is None or s.last_fetch_at < stale_before)))
+        ]
         if len(failing) + len(stale) == len(mine):
-            why = "every source is failing" if len(failing) == len(mine) else f"{len(failing)} failing, {len(stale)} not fetched for {span_days} days"
+            why = (
+                "every source is failing"
+                if len(failing) == len(mine)
+                else f"{len(failing)} failing, {len(stale)} stale or not fetched for {span_days} days"
+            )
             out.silent.append(SilentMember(member.name, member.key, len(mine), why))
     return out
 

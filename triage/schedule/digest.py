@@ -1,4 +1,4 @@
-"""The daily digest: what came in over the last day, by member and by source, and what is failing.
+"""The daily digest: what came in over the last day, by member and by source, and which sources are not ok.
 
 Written to the log and to `<digest_dir>/digest-YYYY-MM-DD.md` (TRIAGE_DIGEST_DIR).
 """
@@ -30,7 +30,8 @@ class Digest:
     new_items: int
     by_member: list[tuple[str, int]]
     by_source: list[tuple[str, str, int]]
-    failing: list[tuple[str, int, str | None]]
+    # Source health: (id, health, reason, since, consecutive errors) for every enabled source not `ok`.
+    failing: list[tuple[str, str, str | None, dt.datetime | None, int]]
     coverage: Coverage | None = None  # issue 14: coverage gaps (see coverage_lines)
 
     def markdown(self) -> str:
@@ -47,8 +48,8 @@ class Digest:
         lines += [f"| {m} | {n} |" for m, n in self.by_member] or ["| (none) | 0 |"]
         lines += ["", "## New items by source", "", "| Source | Publisher | Items |", "| --- | --- | ---: |"]
         lines += [f"| {s} | {p} | {n} |" for s, p, n in self.by_source] or ["| (none) | | 0 |"]
-        lines += ["", "## Failing sources", ""]
-        lines += [f"- {s}: {n} consecutive failures; last error: {e or 'unknown'}" for s, n, e in self.failing] or ["None."]
+        lines += ["", "## Source health", ""]
+        lines += [_health_line(*row) for row in self.failing] or ["Every enabled source is ok."]
         lines += self.coverage_lines()
         return "\n".join(lines) + "\n"
 
@@ -88,10 +89,18 @@ def build_digest(session: Session, until: dt.datetime, hours: int = 24) -> Diges
         .group_by(Source.id, Source.publisher)
         .order_by(func.count(func.distinct(Item.id)).desc(), Source.id)
     ).all()
-    failing = session.execute(
-        select(Source.id, Source.error_count, Source.last_error).where(Source.error_count > 0, Source.enabled).order_by(Source.id)
-    ).all()
-    return Digest(since, until, new_items, [tuple(r) for r in by_member], [tuple(r) for r in by_source], [tuple(r) for r in failing])
+    failing = [
+        (s.id, s.health or "failing", s.health_error or s.last_error, s.health_since, s.error_count)
+        for s in session.execute(select(Source).where(Source.enabled, Source.origin != "adhoc").order_by(Source.id)).scalars()
+        if (s.health and s.health != "ok") or (not s.health and s.error_count)
+    ]
+    return Digest(since, until, new_items, [tuple(r) for r in by_member], [tuple(r) for r in by_source], failing)
+
+
+def _health_line(source_id: str, health: str, reason: str | None, since: dt.datetime | None, errors: int) -> str:
+    when = f" since {since:%Y-%m-%d %H:%M}" if since else ""
+    tries = f"; {errors} consecutive failures" if errors else ""
+    return f"- {source_id}: {health}{when}: {reason or 'no reason recorded'}{tries}"
 
 
 def write_digest(settings: Settings, until: dt.datetime | None = None) -> Path:
@@ -109,9 +118,9 @@ def write_digest(settings: Settings, until: dt.datetime | None = None) -> Path:
     path = folder / f"digest-{until:%Y-%m-%d}.md"
     path.write_text(digest.markdown(), encoding="utf-8")
     log.info(
-        "digest: %d new items; by member: %s; failing sources: %s",
+        "digest: %d new items; by member: %s; sources not ok: %s",
         digest.new_items,
         ", ".join(f"{m} {n}" for m, n in digest.by_member) or "none",
-        ", ".join(s for s, _, _ in digest.failing) or "none",
+        ", ".join(f"{row[0]} ({row[1]})" for row in digest.failing) or "none",
     )
     return path

@@ -6,7 +6,13 @@ the body enforced while it streams (after gzip decoding, so a compressed bomb is
 cut off too), a redirect limit and a User-Agent with a contact. Transient failures
 (timeouts, network errors, 5xx, 429) are retried by tenacity with exponential
 back-off and jitter; a Retry-After header is honoured up to a cap. Anything else
-(404, a redirect loop, an oversized body) fails at once: retrying cannot help.
+(404, a redirect loop, an oversized body, a refused address) fails at once: retrying
+cannot help.
+
+The total deadline starts when the per-host slot is granted (waiting behind slow
+feeds on the same host costs nothing) and covers connecting, the headers and the
+body: `netguard` caps every socket operation by the time left. Every connection,
+redirects included, goes to an address `netguard` checked.
 
 A fetch never raises: it returns a `FetchResult` whose outcome says what happened.
 """
@@ -26,6 +32,7 @@ import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential, wait_random
 
 from triage.config import Settings
+from triage.sources.netguard import AddressRefused, GuardedTransport, set_deadline
 
 FEED_ACCEPT = "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
 
@@ -91,13 +98,14 @@ class Fetcher:
             write=settings.fetch_read_timeout,
             pool=settings.fetch_total_timeout,
         )
+        limits = httpx.Limits(max_connections=settings.fetch_concurrency * 2, max_keepalive_connections=settings.fetch_concurrency)
         self.client = httpx.Client(
             timeout=timeout,
             follow_redirects=True,
             max_redirects=settings.fetch_max_redirects,
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
-            limits=httpx.Limits(max_connections=settings.fetch_concurrency * 2, max_keepalive_connections=settings.fetch_concurrency),
-            transport=transport,
+            transport=transport or GuardedTransport(limits, settings.fetch_allow_private_addresses),
+            trust_env=False,
         )
         self._slots: dict[str, threading.BoundedSemaphore] = defaultdict(lambda: threading.BoundedSemaphore(settings.fetch_per_host))
         self._slots_lock = threading.Lock()
@@ -153,8 +161,10 @@ class Fetcher:
 
     def _attempt(self, url: str, headers: dict[str, str], result: FetchResult) -> None:
         cap = self.settings.fetch_max_bytes
-        deadline = time.monotonic() + self.settings.fetch_total_timeout
+        total = self.settings.fetch_total_timeout
         with self._slot(url):
+            deadline = time.monotonic() + total
+            set_deadline(deadline)
             try:
                 with self.client.stream("GET", url, headers=headers) as resp:
                     result.status = resp.status_code
@@ -176,7 +186,7 @@ class Fetcher:
                         if len(body) > cap:
                             raise PermanentError(f"response too large: over the {cap:,}-byte limit (cut off)", resp.status_code)
                         if time.monotonic() > deadline:
-                            raise TransientError(f"total timeout: {self.settings.fetch_total_timeout:g} s", resp.status_code)
+                            raise TransientError(f"total timeout: {total:g} s", resp.status_code)
                     result.content = bytes(body)
                     result.content_type = resp.headers.get("Content-Type")
                     result.etag = resp.headers.get("ETag")
@@ -185,7 +195,11 @@ class Fetcher:
                     result.error = None
             except httpx.TooManyRedirects:
                 raise PermanentError(f"too many redirects (limit {self.settings.fetch_max_redirects})") from None
+            except AddressRefused as exc:
+                raise PermanentError(str(exc)) from None
             except httpx.TimeoutException as exc:
+                if time.monotonic() >= deadline - 0.05:
+                    raise TransientError(f"total timeout: {total:g} s (headers and body)") from None
                 raise TransientError(f"timeout ({type(exc).__name__})") from None
             except httpx.DecodingError as exc:
                 raise PermanentError(f"undecodable response: {exc}") from None
@@ -193,6 +207,8 @@ class Fetcher:
                 raise PermanentError(f"bad URL: {exc}") from None
             except httpx.TransportError as exc:
                 raise TransientError(f"network error: {type(exc).__name__}: {exc}") from None
+            finally:
+                set_deadline(None)
 
     # -- many URLs --------------------------------------------------------------------------
     def fetch_many(self, jobs: Iterable[tuple[str, str, str | None, str | None]]) -> Iterator[tuple[str, FetchResult]]:

@@ -26,8 +26,10 @@ from triage import db, resources
 from triage.config import Settings
 from triage.errors import InputError, TriageError
 from triage.models import CatalogueRow, FetchLog, Source, utcnow
+from triage.sources import formats
 from triage.sources.dedup import NearDuplicates
 from triage.sources.fetcher import Fetcher, FetchResult
+from triage.sources.health import judge
 from triage.sources.parser import ParsedFeed, parse_feed
 from triage.sources.processor import Context, Counts, Processor
 
@@ -49,6 +51,11 @@ class SourceResult:
     skipped: int = 0
     dates_missing: int = 0
     dates_implausible: int = 0
+    rejected: int = 0
+    deferred: int = 0
+    unextracted: int = 0
+    health: str | None = None
+    reason: str | None = None
     attempts: int = 0
     duration_ms: int = 0
     bytes: int = 0
@@ -84,6 +91,7 @@ class IngestSummary:
             "skipped": self.total("skipped"),
             "dates_missing": self.total("dates_missing"),
             "dates_implausible": self.total("dates_implausible"),
+            "rejected": self.total("rejected"),
             "results": [asdict(r) for r in self.results],
         }
 
@@ -127,7 +135,42 @@ def _extractor(settings: Settings, fetcher: Fetcher | None) -> Callable[[str], s
 def _processor(session: Session, settings: Settings, fetcher: Fetcher | None) -> Processor:
     extract = _extractor(settings, fetcher)
     near = NearDuplicates(settings.dedup_max_distance, settings.dedup_window_days, min_overlap=settings.dedup_min_overlap)
-    return Processor(session, compliance_period(session), near, settings.ingest_batch_size, extract, settings.teaser_chars)
+    article = None
+    if fetcher is not None:
+        from triage.sources.extract import Article
+        from triage.sources.extract import article as read_article
+        from triage.sources.robots import Robots
+
+        robots = Robots(fetcher, settings.user_agent)
+
+        def article(url: str) -> Article | str:
+            refused = robots.refusal(url)
+            if refused:
+                return f"not fetched: {refused}"
+            return read_article(fetcher, url)
+
+    return Processor(
+        session,
+        compliance_period(session),
+        near,
+        settings.ingest_batch_size,
+        extract,
+        settings.teaser_chars,
+        article=article,
+        max_articles=settings.fetch_max_articles,
+    )
+
+
+def read_document(settings: Settings, source: Source, fetched: FetchResult, fetcher: Fetcher | None) -> ParsedFeed:
+    """The fetched document read in the source's format (the one dispatch point)."""
+    ctx = formats.FormatContext(
+        options=dict(source.entries_config or {}),
+        fetch=(lambda url: fetcher.fetch(url, accept="application/xml, text/xml;q=0.9, */*;q=0.5")) if fetcher else None,
+        max_files=settings.sitemap_max_files,
+        max_urls=settings.sitemap_max_urls,
+    )
+    doc = formats.Document(fetched.content, fetched.content_type, fetched.final_url or fetched.url)
+    return formats.read(source.format or "feed", doc, ctx)
 
 
 def _ingest_parsed(
@@ -140,15 +183,19 @@ def _ingest_parsed(
     fetcher: Fetcher | None,
     adhoc: bool = False,
 ) -> None:
-    if not parsed.is_feed:
+    if parsed.not_a_feed or not (parsed.is_feed or parsed.empty):
         result.outcome = "parse_error"
-        result.error = "not a feed: no RSS, Atom or RDF found" + (f" ({result.bozo})" if result.bozo else "")
+        result.error = parsed.not_a_feed or ("not a feed: no RSS, Atom or RDF found" + (f" ({result.bozo})" if result.bozo else ""))
         return
     counts: Counts = _processor(session, settings, fetcher).process(Context(source, parsed, fetched_at, adhoc), parsed.entries)
-    for name in ("entries", "new", "duplicates", "seen", "skipped", "dates_missing", "dates_implausible"):
+    for name in ("entries", "new", "duplicates", "seen", "skipped", "dates_missing", "dates_implausible", "rejected", "deferred", "unextracted"):
         setattr(result, name, getattr(counts, name))
-    if counts.notes:
-        result.bozo = "; ".join(filter(None, [result.bozo, *counts.notes[:5]]))[:2000]
+    result.rejected += len(parsed.rejected)
+    notes = [f"entry {r.key!r} rejected: {r.reason}" for r in parsed.rejected] + counts.notes
+    if counts.deferred:
+        notes.insert(0, f"{counts.deferred} articles left for the next run (TRIAGE_FETCH_MAX_ARTICLES)")
+    if notes:
+        result.bozo = "; ".join(filter(None, [result.bozo, *notes[:5]]))[:2000]
 
 
 def _log(session: Session, source_id: str, started: dt.datetime, r: SourceResult) -> None:
@@ -164,6 +211,7 @@ def _log(session: Session, source_id: str, started: dt.datetime, r: SourceResult
             entries=r.entries,
             new_items=r.new,
             duplicates=r.duplicates,
+            rejected=r.rejected,
             bozo=r.bozo,
         )
     )
@@ -215,12 +263,14 @@ def store_fetch(settings: Settings, source_id: str, fetched: FetchResult, fetche
     started = now - dt.timedelta(milliseconds=fetched.duration_ms)
     result = SourceResult(source_id, fetched.outcome, fetched.status, attempts=fetched.attempts, duration_ms=fetched.duration_ms, error=fetched.error)
     result.bytes = len(fetched.content)
+    parsed: ParsedFeed | None = None
     with Session(engine, expire_on_commit=False) as session:
         source = session.get(Source, source_id)
         try:
             if fetched.outcome == "ok":
-                parsed = parse_feed(fetched.content, fetched.content_type, fetched.final_url or fetched.url)
-                result.bozo = "; ".join(filter(None, [_content_note(fetched.content_type), parsed.bozo])) or None
+                parsed = read_document(settings, source, fetched, fetcher)
+                note = _content_note(fetched.content_type) if (source.format or "feed") == "feed" else None
+                result.bozo = "; ".join(filter(None, [note, parsed.bozo])) or None
                 _ingest_parsed(session, settings, source, parsed, now, result, fetcher)
         except Exception as exc:  # one broken source must not end the run; the log says what happened
             session.rollback()
@@ -234,12 +284,39 @@ def store_fetch(settings: Settings, source_id: str, fetched: FetchResult, fetche
             log.warning("source %s: %s (%d consecutive failures)", source_id, result.error, source.error_count)
         else:
             source.error_count, source.last_error = 0, None
-            if fetched.outcome == "ok":  # validators only once every entry is stored (see module doc)
+            # Validators only once every entry is stored (see module doc), and not while
+            # listed articles wait for a later run: a 304 would hide them.
+            if fetched.outcome == "ok" and not result.deferred:
                 source.etag, source.last_modified = fetched.etag, fetched.last_modified
+        _record_health(source, parsed, result, now)
         source.next_fetch_at = next_poll(source, now, settings.source_backoff_max_minutes)
         _log(session, source_id, started, result)
         session.commit()
     return result
+
+
+def _record_health(source: Source, parsed: ParsedFeed | None, result: SourceResult, now: dt.datetime) -> None:
+    """Store what this fetch says about the source; `since` moves only when the verdict changes."""
+    if parsed is not None:
+        dates = [e.published for e in parsed.entries if e.published and e.published <= now + dt.timedelta(days=2)]
+        if dates and (source.newest_entry_at is None or max(dates) > source.newest_entry_at):
+            source.newest_entry_at = max(dates)
+    # A 304 means the document is unchanged: an empty one stays empty.
+    kept_empty = source.health_error if result.outcome == "not_modified" and source.health == "empty" else None
+    state, reason = judge(
+        outcome=result.outcome,
+        status=result.http_status,
+        error=result.error,
+        empty=parsed.empty if parsed is not None else kept_empty,
+        not_a_feed=parsed.not_a_feed if parsed is not None else None,
+        newest=source.newest_entry_at,
+        stale_days=source.stale_days or 30,
+        now=now,
+    )
+    if state != source.health or source.health_since is None:
+        source.health_since = now
+    source.health, source.health_error = state.value, reason
+    result.health, result.reason = state.value, reason
 
 
 # -- local files ----------------------------------------------------------------------------------

@@ -7,6 +7,15 @@ entity declarations and, when expat refuses an amplification attack, re-parses w
 its loose parser, which expands them without limit (a 110 KB quadratic-blowup feed
 took 46 s and 3 GB with feedparser 6.0.14). Triage removes the whole internal DTD
 subset before parsing, so no entity is ever expanded; the entries still parse.
+The document is first decoded the way feedparser would decode it (its own
+`convert_to_utf8`) and the check runs on that UTF-8 text: a UTF-16, UTF-32 or any
+other non-ASCII-compatible encoding cannot hide `<!ENTITY` from it.
+
+One entry must not sink a feed: when feedparser raises on the document (a
+`&#xD800;` character reference does), each entry is parsed on its own with the
+feed's header, and the entries that still raise are returned as `Rejected` with the
+reason; an entry whose id or link holds characters no XML document may contain
+(NUL, other control characters, surrogates) is rejected too.
 """
 
 from __future__ import annotations
@@ -19,12 +28,17 @@ import time
 from dataclasses import dataclass, field
 
 import feedparser
+from feedparser.encodings import convert_to_utf8
 
 # The prolog is everything before the first element; a DOCTYPE with an internal subset
 # ("[...]") is where entity declarations live.
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
 _DOCTYPE = re.compile(rb"<!DOCTYPE[^\[>]*(\[.*?\]\s*)?>", re.IGNORECASE | re.DOTALL)
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+# Entry elements of RSS/RDF (<item>) and Atom (<entry>), possibly prefixed, for parsing them one by one.
+_ENTRY_SPAN = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?(?:item|entry))\b[^>]*?(?:/>|>.*?</\1\s*>)", re.DOTALL)
+# Characters XML 1.0 forbids; PostgreSQL also refuses NUL in text.
+_NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass
@@ -41,6 +55,15 @@ class Entry:
     language: str | None = None
     publisher: str | None = None  # the entry's own <source>, dc:publisher or Atom source/author
     author: str | None = None
+    article: bool = False  # a link from a listing: the article page is fetched for its title, date and text
+
+
+@dataclass
+class Rejected:
+    """An entry left out, with the reason (kept in the fetch log)."""
+
+    key: str
+    reason: str
 
 
 @dataclass
@@ -52,6 +75,9 @@ class ParsedFeed:
     entries: list[Entry] = field(default_factory=list)
     bozo: str | None = None
     encoding: str | None = None
+    rejected: list[Rejected] = field(default_factory=list)
+    empty: str | None = None  # a valid document without entries: why (names the selector or path)
+    not_a_feed: str | None = None  # HTML or something else where the format was expected
 
     @property
     def is_feed(self) -> bool:
@@ -71,20 +97,48 @@ def defuse(data: bytes) -> tuple[bytes, str | None]:
     return head + data[head_end:], "entity declarations removed before parsing (entity expansion refused)"
 
 
+def to_utf8(data: bytes, content_type: str | None = None) -> tuple[bytes, str | None, str | None]:
+    """Decode as feedparser would (HTTP charset, XML declaration, BOM, sniffing): (UTF-8, encoding, complaint)."""
+    headers = {"content-type": content_type} if content_type else {}
+    result: dict = {}
+    try:
+        converted = convert_to_utf8(headers, data, result)
+    except Exception:  # an exotic codec failing: leave the bytes to feedparser
+        return data, None, None
+    complaint = _bozo_text(result) if content_type or "Override" in type(result.get("bozo_exception")).__name__ else None
+    if not result.get("encoding"):
+        return data, None, complaint
+    return converted, result.get("encoding"), complaint
+
+
 def parse_feed(data: bytes, content_type: str | None = None, base_url: str | None = None) -> ParsedFeed:
+    data, encoding, complaint = to_utf8(data, content_type)
     data, defused = defuse(data)
     # Without a Content-Type feedparser would complain of "no Content-type specified";
     # it then relies on the XML declaration alone, which is what a file has too.
-    headers = {"content-type": content_type} if content_type else {}
+    # Once converted, the bytes are UTF-8 whatever the header said.
+    headers = {"content-type": _as_utf8(content_type) if encoding else content_type} if content_type else {}
     if base_url and headers:
         headers["content-location"] = base_url
-    # feedparser's HTML sanitiser and URI rewriting are skipped: Triage keeps no HTML at all
-    # (cleaner.py turns it into text, dropping scripts), and they were half of parse time.
-    result = feedparser.parse(data, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
-    problems = [p for p in (defused, _bozo_text(result)) if p]
+    rejected: list[Rejected] = []
+    try:
+        result = _feedparser(data, headers)
+        raws = list(result.get("entries", []))
+    except Exception as exc:  # feedparser raising on one entry: parse them one at a time
+        result, raws, rejected = _one_by_one(data, headers, exc)
+    problems = list(dict.fromkeys(p for p in (complaint, defused, _bozo_text(result)) if p))
     feed = result.get("feed", {})
     publisher = feed.get("publisher") or (feed.get("author_detail") or {}).get("name") or feed.get("author")
-    entries = [e for e in (_entry(raw) for raw in result.get("entries", [])) if e is not None]
+    entries = []
+    for raw in raws:
+        e = _entry(raw)
+        if e is None:
+            continue
+        bad = _NOT_XML_CHAR.search(e.key) or (e.link and _NOT_XML_CHAR.search(e.link))
+        if bad:
+            rejected.append(Rejected(_printable(e.key), f"character U+{ord(bad.group()):04X} in the entry's id or link"))
+            continue
+        entries.append(e)
     return ParsedFeed(
         version=result.get("version") or "",
         title=feed.get("title"),
@@ -92,8 +146,41 @@ def parse_feed(data: bytes, content_type: str | None = None, base_url: str | Non
         publisher=publisher,
         entries=entries,
         bozo="; ".join(problems) or None,
-        encoding=result.get("encoding"),
+        encoding=encoding or result.get("encoding"),
+        rejected=rejected,
     )
+
+
+def _feedparser(data: bytes, headers: dict[str, str]):
+    # feedparser's HTML sanitiser and URI rewriting are skipped: Triage keeps no HTML at all
+    # (cleaner.py turns it into text, dropping scripts), and they were half of parse time.
+    return feedparser.parse(data, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
+
+
+def _one_by_one(data: bytes, headers: dict[str, str], exc: Exception) -> tuple[dict, list, list[Rejected]]:
+    spans = [m.span() for m in _ENTRY_SPAN.finditer(data)]
+    if not spans:
+        raise exc
+    shell = data[: spans[0][0]] + data[spans[-1][1] :]  # the feed without its entries
+    result = _feedparser(shell, headers)
+    raws, rejected = [], []
+    for n, (start, end) in enumerate(spans, 1):
+        one = data[: spans[0][0]] + data[start:end] + data[spans[-1][1] :]
+        try:
+            raws.extend(_feedparser(one, headers).get("entries", []))
+        except Exception as entry_exc:
+            guid = re.search(rb"<(?:guid|id|link)\b[^>]*>([^<]{1,300})<", data[start:end])
+            key = guid.group(1).decode("utf-8", "replace").strip() if guid else f"entry #{n}"
+            rejected.append(Rejected(_printable(key), f"unparseable entry: {type(entry_exc).__name__}: {entry_exc}"[:300]))
+    return result, raws, rejected
+
+
+def _as_utf8(content_type: str) -> str:
+    return re.sub(r";\s*charset=[^;]*", "", content_type, flags=re.IGNORECASE) + "; charset=utf-8"
+
+
+def _printable(text: str) -> str:
+    return _NOT_XML_CHAR.sub("\ufffd", text)[:300]
 
 
 def _bozo_text(result) -> str | None:

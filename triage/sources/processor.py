@@ -20,7 +20,7 @@ import numpy as np
 from sqlalchemy import insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session
 
 from triage.items import ItemDraft, canonical_url, find_existing_many, item_values, store_item
@@ -28,6 +28,7 @@ from triage.models import Item, Sighting, Source, utcnow
 from triage.sources import language
 from triage.sources.cleaner import clean_text, clean_title
 from triage.sources.dedup import NearDuplicates, simhash, simhash_many
+from triage.sources.extract import Article
 from triage.sources.parser import Entry, ParsedFeed
 
 log = logging.getLogger(__name__)
@@ -47,10 +48,15 @@ class Counts:
     skipped: int = 0  # entries with neither a title, a text nor a link
     dates_missing: int = 0
     dates_implausible: int = 0
+    rejected: int = 0  # entries the database refused (each alone); the reason is in notes
+    deferred: int = 0  # listed articles beyond TRIAGE_FETCH_MAX_ARTICLES: fetched on a later run
+    unextracted: int = 0  # listed articles whose page could not be read: stored with the listing's title and link
     notes: list[str] = field(default_factory=list)
 
+    NAMES = ("entries", "new", "duplicates", "seen", "skipped", "dates_missing", "dates_implausible", "rejected", "deferred", "unextracted")
+
     def add(self, other: Counts) -> None:
-        for name in ("entries", "new", "duplicates", "seen", "skipped", "dates_missing", "dates_implausible"):
+        for name in self.NAMES:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.notes.extend(other.notes)
 
@@ -105,6 +111,8 @@ class Processor:
         batch_size: int = 200,
         extract: Callable[[str], str | None] | None = None,
         teaser_chars: int = 280,
+        article: Callable[[str], Article | str] | None = None,
+        max_articles: int = 50,
     ):
         self.session = session
         self.period = period
@@ -112,6 +120,8 @@ class Processor:
         self.batch_size = batch_size
         self.extract = extract
         self.teaser_chars = teaser_chars
+        self.article = article
+        self.articles_left = max_articles
 
     def process(self, ctx: Context, entries: Iterable[Entry]) -> Counts:
         total = Counts()
@@ -140,29 +150,64 @@ class Processor:
                 fresh.append(e)
         drafts: list[tuple[Entry, ItemDraft]] = []
         for e in fresh:
+            if e.article and self.article is not None:
+                if self.articles_left <= 0:  # no sighting: the next run fetches it
+                    counts.deferred += 1
+                    continue
+                self.articles_left -= 1
             draft = self._draft(ctx, e, counts)
             if draft is None:
                 counts.skipped += 1
             else:
                 drafts.append((e, draft))
         if drafts:
-            self._store(ctx, drafts, counts)
+            try:
+                self._store(ctx, drafts, counts)
+                s.commit()
+            except (SQLAlchemyError, ValueError) as exc:
+                # One entry the database refuses must not cost the others: each alone, the bad one rejected.
+                s.rollback()
+                log.warning("source %s: batch refused (%s); storing entries one by one", ctx.source.id, type(exc).__name__)
+                self._isolated(ctx, drafts, counts)
         s.commit()
         s.expunge_all()  # memory stays flat however long the feed
         return counts
+
+    def _isolated(self, ctx: Context, drafts: list[tuple[Entry, ItemDraft]], counts: Counts) -> None:
+        counts.new = counts.duplicates = 0
+        for one in drafts:
+            part = Counts()
+            try:
+                self._store(ctx, [one], part)
+                self.session.commit()
+                counts.new, counts.duplicates = counts.new + part.new, counts.duplicates + part.duplicates
+            except (SQLAlchemyError, ValueError) as exc:
+                self.session.rollback()
+                counts.rejected += 1
+                reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+                counts.notes.append(f"entry {one[0].key[:200]!r} rejected: {type(exc).__name__}: {reason}")
 
     def _draft(self, ctx: Context, e: Entry, counts: Counts) -> ItemDraft | None:
         title = clean_title(e.title)
         text = clean_text(e.content if len(e.content) > len(e.summary) else e.summary)
         if not title and not text and not e.link:
             return None
-        if self.extract and e.link and len(text) < self.teaser_chars:
+        published_in = e.published
+        if e.article and e.link:
+            page = self.article(e.link) if self.article else "no fetcher (a local file)"
+            if isinstance(page, str):
+                counts.unextracted += 1
+                counts.notes.append(f"{e.link}: article {page}; the listing's title and link are kept")
+            else:  # the article's own title, date and text win over the listing's
+                title, text = clean_title(page.title or "") or title, page.text
+                published_in = page.published or e.published
+        elif self.extract and e.link and len(text) < self.teaser_chars:
             full = self.extract(e.link)
             if full and len(full) > len(text):
                 text = full
         if not title:
             title = (text.split("\n", 1)[0][:200] or e.link or "(untitled)").strip()
-        published, missing, problem = check_date(e.published, ctx.fetched_at)
+        published, missing, problem = check_date(published_in, ctx.fetched_at)
         if problem:
             counts.dates_implausible += 1
             counts.notes.append(f"{e.key}: {problem} (raw {e.raw_date!r}); fetch time used")

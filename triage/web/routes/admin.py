@@ -8,7 +8,8 @@ from sqlmodel import Session, select
 
 from triage.accounts import add_user, reset_password, set_active, set_role
 from triage.errors import InputError, NotFound
-from triage.models import ROLES, Source, User
+from triage.models import ROLES, User
+from triage.sources.health import health
 from triage.web import render
 from triage.web.auth import Viewer, catalogue_index, current_viewer, get_db, require
 from triage.web.routes import protected
@@ -77,7 +78,8 @@ async def change_active(request: Request, user_id: Id, viewer: Viewer = Depends(
 @router.get("/sources")
 def sources_page(request: Request, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
     require(viewer, "manage")
-    return render.page(request, "sources.html", sources=db.exec(select(Source).order_by(Source.id)).all())
+    # The same health view as `triage feeds list`: status with its reason and since when, verification, note.
+    return render.page(request, "sources.html", sources=health(db))
 
 
 @router.get("/catalogue")
