@@ -121,3 +121,20 @@ class LLMOutcome(StrEnum):
 class OutputMode(StrEnum):
     JSON_SCHEMA = "json_schema"
     JSON_OBJECT = "json_object"
+
+
+class ProcessKind(StrEnum):
+    """Long-running processes that leave a heartbeat (see triage.models.worker)."""
+
+    SCHEDULER = "scheduler"
+    WORKER = "worker"
+
+
+class HealthCheck(StrEnum):
+    """The checks /healthz reports, each ok or failing with a reason."""
+
+    DATABASE = "database"
+    MIGRATIONS = "migrations"
+    SCHEDULER = "scheduler"
+    SOURCES = "sources"
+    LLM_BUDGET = "llm_budget"

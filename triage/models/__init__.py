@@ -10,6 +10,7 @@ from triage.models.source import FetchLog, Source, SourcePublic
 from triage.models.suggestion import SUGGESTION_STATES, Suggestion, SuggestionPublic
 from triage.models.types import UTCDateTime, utcnow
 from triage.models.user import ROLES, Assignment, LoginAttempt, User, UserPublic, WebSession
+from triage.models.worker import Heartbeat, SourceClaim
 
 __all__ = [
     "ACTIONS",
@@ -23,6 +24,7 @@ __all__ = [
     "Decision",
     "DimensionRow",
     "FetchLog",
+    "Heartbeat",
     "Item",
     "ItemPublic",
     "LLMCache",
@@ -33,6 +35,7 @@ __all__ = [
     "Score",
     "ScoreChange",
     "Sighting",
+    "SourceClaim",
     "Source",
     "SourcePublic",
     "Suggestion",

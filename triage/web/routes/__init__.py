@@ -29,7 +29,7 @@ class NavEntry:
         return can(user, self.permission)
 
 
-from triage.web.routes import admin, assignments, evidence, login, queue, review, scores  # noqa: E402
+from triage.web.routes import admin, assignments, evidence, health, login, queue, review, scores  # noqa: E402
 
 NAV = [
     NavEntry("Queue", "/queue", "review"),
@@ -42,6 +42,7 @@ NAV = [
 ]
 
 ROUTERS = [
+    health.router,  # /healthz, /metrics: public, nothing secret
     login.router,
     queue.router,
     review.router,
