@@ -12,6 +12,7 @@ heartbeats) are read at scrape time instead (triage.schedule.health.DatabaseColl
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,13 @@ if _DIR:
     Path(_DIR).mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", _DIR)
 
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest  # noqa: E402
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest, values  # noqa: E402
 from prometheus_client.registry import Collector  # noqa: E402
+
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # Files are named by process; containers sharing the directory all have small pids (a
+    # worker is often pid 1), so the host name is part of the name.
+    values.ValueClass = values.MultiProcessValue(lambda: f"{socket.gethostname()}-{os.getpid()}")
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 
