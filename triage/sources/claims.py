@@ -5,7 +5,8 @@ source rows with `SELECT ... FOR UPDATE SKIP LOCKED` (concurrent workers take di
 batches without waiting for each other) and writes a `source_claim` row for each, valid for
 `source_claim_seconds`. Other workers skip sources with a live claim. The claim is deleted
 once the source's fetch is stored (which also moves its `next_fetch_at` on); a worker killed
-mid-fetch leaves its claims to expire, and the sources, still due, are fetched again.
+mid-fetch leaves its claims to expire (at once for a dead process on the same host), and the sources,
+still due, are fetched again.
 
 The upsert only succeeds on a missing or expired claim, so on SQLite (no row locks, one
 writer at a time) two processes can never both hold one source either.
@@ -40,8 +41,34 @@ def _due(now: dt.datetime):
     )
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def reap_dead_local(session: Session) -> int:
+    """Drop claims of processes on this host that no longer exist (a `triage ingest` killed and
+    run again must not wait for the expiry); other hosts' claims expire on their own."""
+    prefix = f"{socket.gethostname()}:"
+    dead = []
+    for owner in set(session.exec(select(SourceClaim.owner).where(col(SourceClaim.owner).startswith(prefix)))):
+        parts = owner.split(":")
+        if owner != OWNER and len(parts) == 3 and parts[1].isdigit() and not _alive(int(parts[1])):
+            dead.append(owner)
+    if dead:
+        session.execute(delete(SourceClaim).where(col(SourceClaim.owner).in_(dead)))
+        session.commit()
+    return len(dead)
+
+
 def claim_due(session: Session, *, owner: str = OWNER, ttl_seconds: float, limit: int | None = None) -> list[Source]:
     """Claim up to `limit` due, unclaimed sources for `owner` and commit; returns them (detached)."""
+    reap_dead_local(session)
     now = utcnow()
     postgres = session.get_bind().dialect.name == "postgresql"
     query = select(Source).where(*_due(now)).order_by(col(Source.next_fetch_at).is_not(None), col(Source.next_fetch_at), col(Source.id))
@@ -58,7 +85,7 @@ def claim_due(session: Session, *, owner: str = OWNER, ttl_seconds: float, limit
         stmt = stmt.on_conflict_do_update(
             index_elements=["source_id"],
             set_={"owner": owner, "claimed_at": now, "expires_at": expires},
-            where=or_(CLAIMS.c.expires_at < now, CLAIMS.c.owner == owner),
+            where=CLAIMS.c.expires_at < now,
         )
         if session.execute(stmt.returning(CLAIMS.c.source_id)).first() is not None:  # None: claimed by someone else meanwhile
             taken.append(source)
