@@ -145,9 +145,9 @@ class Settings(BaseSettings):
         description="Rules file of the rules classifier and the pre-filter. Defaults to the file beside the catalogue (<catalogue>.rules.yaml).",
     )
     classify_max_attempts: int = Field(3, ge=1, le=20, description="Times an item is tried before it stays failed (each run retries failed items).")
-    classify_lease_minutes: int = Field(
+    classify_lease_minutes: float = Field(
         30,
-        ge=1,
+        gt=0,
         description="How long a claimed item is reserved for the worker that claimed it; after that a crashed worker's items are claimed again.",
     )
 
@@ -253,8 +253,36 @@ class Settings(BaseSettings):
         300, ge=5, description="How long a scheduler holds a job's lease before another may take it over (renewed while the job runs)."
     )
 
+    # --- workers (several processes on one PostgreSQL) ----------------------------------
+    source_claim_seconds: int = Field(
+        900,
+        ge=10,
+        description="How long a due source claimed for fetching stays reserved for its worker; a dead worker's sources are fetched by another after this.",
+    )
+    fetch_claim_batch: int = Field(50, ge=1, le=10_000, description="Due sources one worker (or scheduler poll) claims at a time.")
+    worker_batch: int = Field(
+        64,
+        ge=1,
+        le=10_000,
+        description="Items a worker classifies per round; it checks for shutdown (SIGTERM) and due sources between rounds.",
+    )
+    worker_idle_seconds: float = Field(5.0, gt=0, le=3600, description="How long a worker with nothing to do waits before looking again.")
+    heartbeat_seconds: int = Field(30, ge=1, description="How often schedulers and workers record that they are alive.")
+    health_heartbeat_max_seconds: int = Field(
+        180, ge=5, description="/healthz fails when the newest scheduler heartbeat is older than this (or there is none)."
+    )
+    health_failing_sources_max: float = Field(0.5, ge=0, le=1, description="/healthz fails when more than this share of enabled sources are failing.")
+    metrics_dir: Path | None = Field(
+        None,
+        description="Directory shared by the processes of one host for Prometheus multiprocess metrics (several web workers, "
+        "and workers beside them). Unset: each process counts alone, and /metrics shows the web process's own counts.",
+    )
+
     # --- operations --------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Logging level of the CLI, scheduler and web app.")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="`json`: one JSON object per log line (time, level, logger, message, process), for log collectors."
+    )
 
     @field_validator("database_url")
     @classmethod

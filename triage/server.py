@@ -37,10 +37,21 @@ def export_settings(settings: Settings) -> None:
         os.environ[env_names(name)[0]] = text
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Serve until interrupted."""
     import uvicorn
 
     db.require_schema(settings.database_url)
     export_settings(settings)
-    uvicorn.run(APP, factory=True, host=host, port=port, log_level=settings.log_level.lower(), proxy_headers=False)
+    from triage import logs
+
+    uvicorn.run(
+        APP,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        log_config=logs.uvicorn_config(settings.log_level, settings.log_format),
+        proxy_headers=False,
+    )

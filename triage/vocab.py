@@ -180,3 +180,20 @@ class DatePrecision(StrEnum):
     DAY = "day"
     MONTH = "month"
     YEAR = "year"
+
+
+class ProcessKind(StrEnum):
+    """Long-running processes that leave a heartbeat (see triage.models.worker)."""
+
+    SCHEDULER = "scheduler"
+    WORKER = "worker"
+
+
+class HealthCheck(StrEnum):
+    """The checks /healthz reports, each ok or failing with a reason."""
+
+    DATABASE = "database"
+    MIGRATIONS = "migrations"
+    SCHEDULER = "scheduler"
+    SOURCES = "sources"
+    LLM_BUDGET = "llm_budget"

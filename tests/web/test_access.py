@@ -13,7 +13,7 @@ from triage import db
 from triage.models import Assignment, Decision, Item, User, WebSession
 from triage.web.auth import COOKIE, token_digest
 
-PUBLIC = {("GET", "/login"), ("POST", "/login")}  # the only routes reachable without a session
+PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/healthz"), ("GET", "/metrics")}  # the only routes reachable without a session
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 

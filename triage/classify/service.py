@@ -28,7 +28,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from triage import db
+from triage import db, metrics
 from triage.catalogue import load_catalogue
 from triage.catalogue.index import CatalogueIndex
 from triage.catalogue.schema import Catalogue
@@ -304,6 +304,7 @@ class _Run:
     # --- results -----------------------------------------------------------------------------
     @staticmethod
     def _call_row(item_id: int | None, r) -> LLMCall:
+        metrics.observe_llm_call(r.outcome, r.latency_ms)
         return LLMCall(
             item_id=item_id,
             model=r.model,
@@ -327,7 +328,10 @@ class _Run:
         backend = self.p.backend
         with db.session_scope(self.url) as s:
             ids = [cl.item.item_id for cl, _ in results]
-            loaded = {it.id: it for it in s.exec(select(Item).where(Item.id.in_(ids)))}
+            query = select(Item).where(Item.id.in_(ids)).order_by(Item.id)
+            if self.postgres:  # the row lock makes "still ours?" below a safe test between workers
+                query = query.with_for_update()
+            loaded = {it.id: it for it in s.exec(query)}
             for cl, c in results:
                 item = loaded[cl.item.item_id]
                 rows = [self._call_row(item.id, r) for r in c.calls]
@@ -338,6 +342,8 @@ class _Run:
                 self.summary.tokens_in += sum(r.tokens_in for r in rows)
                 self.summary.tokens_out += sum(r.tokens_out for r in rows)
                 self.summary.cost_usd += sum(r.cost_usd for r in rows)
+                if item.status != "candidate":  # finished by another worker after our claim ran out: keep the calls only
+                    continue
                 self.summary.cached += c.cached
                 if c.raw is not None and not c.cached and not getattr(backend, "write_cache", True):
                     self._cache_row(s, cl.item, c.raw)

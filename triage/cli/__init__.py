@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from triage.cli import catalogue, classify, demo, evidence, export, feeds, ingest, schedule, score, scores, serve, setup, users
+from triage.cli import backup, catalogue, classify, demo, evidence, export, feeds, ingest, schedule, score, scores, serve, setup, users, worker
 from triage.cli import eval as eval_cli
 from triage.cli.common import print_error
 from triage.errors import InputError, TriageError
@@ -48,12 +48,15 @@ app.command("ingest")(ingest.ingest)
 app.command("classify")(classify.classify)
 app.command("eval")(eval_cli.eval_command)
 app.command("schedule")(schedule.schedule)
+app.command("worker")(worker.worker)
 app.command("serve")(serve.serve)
 app.add_typer(users.app, name="users")
 app.command("score")(score.score)
 app.add_typer(scores.app, name="scores")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(export.app, name="export")
+app.command("backup")(backup.backup)
+app.command("restore")(backup.restore)
 
 
 def main(argv: list[str] | None = None) -> int:

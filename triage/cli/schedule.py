@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-
 import typer
 from rich.markup import escape
 from rich.table import Table
 
+from triage import logs
 from triage.cli.common import console, load_settings
 from triage.sources.ingest import require_database
 
@@ -24,7 +23,7 @@ def schedule(
 
     settings = load_settings()
     require_database(settings.database_url)
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(settings.log_level, settings.log_format)
     if list_jobs:
         table = Table(title="Scheduled jobs")
         for col in ("Job", "Trigger", "What"):

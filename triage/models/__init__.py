@@ -12,6 +12,7 @@ from triage.models.source import FetchLog, Source
 from triage.models.suggestion import SUGGESTION_STATES, Suggestion
 from triage.models.types import UTCDateTime, utcnow
 from triage.models.user import ROLES, Assignment, LoginAttempt, SavedView, User, WebSession
+from triage.models.worker import Heartbeat, SourceClaim
 
 __all__ = [
     "ACTIONS",
@@ -27,6 +28,7 @@ __all__ = [
     "DimensionRow",
     "EvidenceCitation",
     "FetchLog",
+    "Heartbeat",
     "Item",
     "LLMCache",
     "LLMCall",
@@ -37,6 +39,7 @@ __all__ = [
     "SavedView",
     "ScoreChange",
     "Sighting",
+    "SourceClaim",
     "Source",
     "Suggestion",
     "UTCDateTime",

@@ -22,7 +22,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from triage import db
+from triage import db, metrics
 from triage.config import Settings
 from triage.schedule.lease import run_exclusive
 
@@ -53,6 +53,7 @@ def poll_sources() -> None:
 
     def run():
         summary = ingest_due(settings)
+        metrics.record_ingest(summary.results)
         j = summary.as_json()
         log.info("poll: %d sources, %d failed, %d new items, %d duplicates", j["sources"], j["failed"], j["new"], j["duplicates"])
         return summary
@@ -69,6 +70,7 @@ def classify_new() -> None:
 
     def run():
         summary = classify_pending(settings)
+        metrics.record_classification(summary)
         log.info(
             "classify: %d items, %d suggestions, %d failed%s",
             summary.items,

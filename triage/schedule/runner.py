@@ -15,7 +15,9 @@ from triage import db
 from triage.config import Settings
 from triage.errors import TriageError
 from triage.schedule import lease
+from triage.schedule.heartbeat import Beating
 from triage.schedule.jobs import JOBS
+from triage.vocab import ProcessKind
 
 log = logging.getLogger(__name__)
 JOB_TABLE = "apscheduler_jobs"  # created by APScheduler itself, beside Triage's tables
@@ -77,6 +79,7 @@ def run_forever(settings: Settings, stop: threading.Event | None = None, exit_af
             signal.signal(sig, lambda *_: stop.set())
     log.info("scheduler running: %s", ", ".join(ids))
     try:
-        stop.wait(exit_after)
+        with Beating(db.engine_for(settings.database_url), lease.OWNER, ProcessKind.SCHEDULER, settings.heartbeat_seconds):
+            stop.wait(exit_after)
     finally:
         scheduler.shutdown(wait=True)

@@ -26,7 +26,7 @@ from triage import db, resources
 from triage.config import Settings
 from triage.errors import InputError, TriageError
 from triage.models import CatalogueRow, FetchLog, Source, utcnow
-from triage.sources import formats
+from triage.sources import claims, formats
 from triage.sources.dedup import NearDuplicates
 from triage.sources.fetcher import Fetcher, FetchResult
 from triage.sources.health import judge
@@ -238,7 +238,12 @@ def ingest_due(
     require_database(settings.database_url)
     engine = db.engine_for(settings.database_url)
     with Session(engine, expire_on_commit=False) as session:
-        sources = due_sources(session, utcnow(), only)
+        # Due sources are claimed (several workers and schedulers share them); named ones are not.
+        sources = (
+            due_sources(session, utcnow(), only)
+            if only
+            else claims.claim_due(session, ttl_seconds=settings.source_claim_seconds, limit=settings.fetch_claim_batch)
+        )
         jobs = [(s.id, s.url, s.etag, s.last_modified) for s in sources]
     if only:
         unknown = set(only) - {j[0] for j in jobs}
@@ -247,12 +252,17 @@ def ingest_due(
     if on_start:
         on_start(len(jobs))
     summary = IngestSummary()
-    with Fetcher(settings, transport=transport) as fetcher:
-        for source_id, fetched in fetcher.fetch_many(jobs):
-            result = store_fetch(settings, source_id, fetched, fetcher)
-            summary.results.append(result)
-            if on_result:
-                on_result(result)
+    try:
+        with Fetcher(settings, transport=transport) as fetcher:
+            for source_id, fetched in fetcher.fetch_many(jobs):
+                result = store_fetch(settings, source_id, fetched, fetcher)
+                summary.results.append(result)
+                if on_result:
+                    on_result(result)
+    finally:
+        if not only:
+            with Session(engine) as session:
+                claims.release(session, [j[0] for j in jobs])
     return summary
 
 

@@ -29,7 +29,7 @@ class NavEntry:
         return can(user, self.permission)
 
 
-from triage.web.routes import account, admin, assignments, catalogue, evidence, items, login, progress, queue, review, scores, views  # noqa: E402
+from triage.web.routes import account, admin, assignments, catalogue, evidence, health, items, login, progress, queue, review, scores, views  # noqa: E402
 
 NAV = [
     NavEntry("Queue", "/queue", "review"),
@@ -45,6 +45,7 @@ NAV = [
 ]
 
 ROUTERS = [
+    health.router,  # /healthz, /metrics: public, nothing secret
     login.router,
     queue.router,
     review.router,
