@@ -101,6 +101,9 @@ class ProposalOut:
 
     proposal: Proposal
     rule_fired: str | None = None
+    flags: tuple[str, ...] = ()  # stored with the suggestion (e.g. "possible_evidence" for the learned model's rescue lane)
+    agent: str | None = None  # when another agent than the classification's proposed it (the learned model's rescue)
+    agent_kind: str | None = None
 
 
 @dataclass
@@ -118,6 +121,7 @@ class Classification:
     cached: bool = False
     error: str | None = None  # set when the item could not be classified (it will be retried)
     raw: dict | None = None  # the validated model answer (LLM), stored in the cache
+    scores: dict[str, float] = field(default_factory=dict)  # the learned model's probabilities ("19", "19:prevent", ...)
 
     @property
     def failed(self) -> bool:

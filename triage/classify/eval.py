@@ -45,6 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from triage.catalogue.schema import Catalogue
 from triage.classify.base import Classification, Classifier, ItemInput
+from triage.classify.eval_errors import errors
 from triage.classify.llm.budget import BudgetExhausted
 from triage.classify.prefilter import Prefilter
 from triage.classify.text import parse_partial_date
@@ -161,6 +162,7 @@ class Predicted:
     invalid: list[str] = field(default_factory=list)
     classification: Classification | None = None
     skipped: str | None = None  # e.g. "budget": not classified at all
+    route: str = ""  # the pre-filter's reason (which cue routed it, or none)
 
 
 def _prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:
@@ -201,13 +203,15 @@ def predict(
 ) -> list[Predicted]:
     """Run the pipeline (pre-filter, then the backend on candidates) over gold items."""
     results: list[Predicted | None] = [None] * len(items)
+    reasons: list[str] = [""] * len(items)
     todo: list[int] = []
     for i, g in enumerate(items):
         route = prefilter.route(g.item)
         if route.candidate:
             todo.append(i)
         else:
-            results[i] = Predicted(routed=False)
+            results[i] = Predicted(routed=False, route=route.reason())
+        reasons[i] = route.reason()
     done = len(items) - len(todo)
     if progress:
         progress(done, len(items))
@@ -225,7 +229,7 @@ def predict(
         if on_calls is not None and classification.calls:
             on_calls(classification.calls)
         ok, invalid = _valid(catalogue, classification)
-        return Predicted(True, ok, invalid, classification)
+        return Predicted(True, ok, invalid, classification, route=reasons[i])
 
     if classifier.remote and concurrency > 1:
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="eval") as pool:
@@ -370,6 +374,7 @@ def evaluate(
     # The same predictions judged line by line (a repeated document counted once per line).
     by_id = {i: p for g, p in zip(items, predicted, strict=True) for i in g.ids}
     per_line = score(lines, [by_id[g.id] for g in lines], catalogue)
+    result["errors"] = errors(items, predicted, set(result["commitments"]))
     result["lines"] = len(lines)
     result["dimension_per_line"] = per_line["dimension"]
     result["backend"] = classifier.kind

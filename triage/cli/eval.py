@@ -32,6 +32,9 @@ def eval_command(
     backend: BackendChoice = typer.Option(None, "--backend", "-b", help="rules or llm (default: TRIAGE_BACKEND; auto picks llm when configured)."),
     concurrency: int = typer.Option(None, "--concurrency", "-c", min=1, max=128, help="LLM requests in flight."),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
+    show_errors: bool = typer.Option(
+        False, "--errors", help="List every missed, false, wrong-member and wrong-dimension item with its rule trace or model score."
+    ),
 ) -> None:
     """Run the pre-filter and a backend over labeled items and report precision, recall and F1."""
     settings = load_settings()
@@ -50,6 +53,8 @@ def eval_command(
         print_json(result)
         return
     show_metrics(result)
+    if show_errors:
+        show_error_list(result["errors"])
 
 
 def _pct(x: float) -> str:
@@ -116,3 +121,35 @@ def show_metrics(r: dict) -> None:
         notes.append(f"{r['not_classified']} item(s) not classified (budget reached)")
     for note in notes:
         console.print(f"[dim]{note}[/]", highlight=False)
+
+
+def show_error_list(errors: list[dict]) -> None:
+    """One block per error: what went wrong, then the route, the rules that fired and the suggestions' reasons."""
+    console.print(f"\n{len(errors)} item(s) with errors", highlight=False)
+    for e in errors:
+        console.print(f"\n[bold]{e['id']}[/] {', '.join(e['kinds'])}: ", end="")
+        console.print(e["title"], markup=False, highlight=False)
+        gold = "; ".join(f"{g['member']} {'/'.join(g['dimensions'] or [])}" for g in e["gold"]) or "evidence for nothing"
+        console.print(f"  gold: {gold}", markup=False, highlight=False)
+        for key in ("members_missed", "members_suggested", "dimensions_missed", "dimensions_extra"):
+            if e.get(key):
+                console.print(f"  {key.replace('_', ' ')}: {', '.join(e[key])}", markup=False, highlight=False)
+        t = e["trace"]
+        console.print(f"  {t['route']}", markup=False, highlight=False)
+        for r in t.get("rules", []):
+            console.print(
+                f"  fired {r['rule']} ({r['strength']} {r['dimension']}): {', '.join(map(repr, r['matched']))} {r.get('note', '')}",
+                markup=False,
+                highlight=False,
+            )
+        for x in t.get("excluded", []):
+            console.print(
+                f"  excluded by {x['rule']} (belongs to {x['belongs_to']}): {', '.join(map(repr, x['matched']))}", markup=False, highlight=False
+            )
+        for s in t.get("suggestions", []):
+            flags = f" [{', '.join(s['flags'])}]" if s["flags"] else ""
+            console.print(
+                f"  -> {s['member']} {s['dimension']} {s['strength']} {s['confidence']}{flags}: {s['rationale']}", markup=False, highlight=False
+            )
+        if t.get("model"):
+            console.print("  model: " + ", ".join(f"{k} {v:.3f}" for k, v in t["model"].items()), markup=False, highlight=False)
