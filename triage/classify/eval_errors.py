@@ -78,10 +78,12 @@ def errors(items: Sequence[_Gold], predicted: Sequence[_Pred], labeled: set[int]
                 kinds.append("wrong_member")
                 detail["members_missed"] = lost
                 detail["members_suggested"] = sorted({s[1] for s in scoped})
+            # Judged as the score judges them: not where the gold member or its dimensions are unlabeled.
             want = {(e.commitment, e.member, d) for e in gold if e.member is not None and e.dimensions for d in e.dimensions}
-            judged = {(e.commitment, e.member) for e in gold if e.member is not None and e.dimensions}
-            have = {(s[0], s[1], s[2]) for s in scoped if (s[0], s[1]) in judged}
-            if want != have and (want - have or have - want):
+            unknown = {e.commitment for e in gold if e.member is None}
+            unlabeled = {(e.commitment, e.member) for e in gold if e.member is not None and not e.dimensions}
+            have = {(s[0], s[1], s[2]) for s in scoped if s[0] not in unknown and (s[0], s[1]) not in unlabeled}
+            if want != have:
                 kinds.append("wrong_dimension")
                 detail["dimensions_missed"] = sorted(f"{m}:{d}" for _, m, d in want - have)
                 detail["dimensions_extra"] = sorted(f"{m}:{d}" for _, m, d in have - want)

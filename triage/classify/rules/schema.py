@@ -26,6 +26,10 @@ class MemberCues(Strict):
     domains: list[str] = Field(default_factory=list, description="Web domains of the member's government (suffix match).")
     agencies: list[str] = Field(default_factory=list, description="Agencies and bodies whose action is the member's.")
     officials: list[str] = Field(default_factory=list, description="Titles and names of officials in office during the period.")
+    names: list[str] = Field(default_factory=list, description="More names and demonyms, in languages the catalogue does not list (Spanish).")
+    combining: list[str] = Field(
+        default_factory=list, description="Combining forms of joint adjectives (franco-, italo-, 日 in 日米): every member so joined acted."
+    )
 
 
 class Mentions(Strict):
