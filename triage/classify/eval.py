@@ -43,6 +43,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from triage.catalogue.index import CatalogueIndex
 from triage.catalogue.schema import Catalogue
 from triage.classify.base import Classification, Classifier, ItemInput
 from triage.classify.eval_errors import errors
@@ -107,6 +108,7 @@ def merge_documents(lines: list[GoldItem]) -> list[GoldItem]:
 def read_gold(path: str | Path, catalogue: Catalogue) -> list[GoldItem]:
     """Read and check a gold file; an unknown member or dimension is an error on its line."""
     path = Path(path)
+    index = CatalogueIndex.from_catalogue(catalogue)
     problems: list[Problem] = []
     items: list[GoldItem] = []
     seen: dict[str, int] = {}
@@ -121,21 +123,12 @@ def read_gold(path: str | Path, catalogue: Catalogue) -> list[GoldItem]:
         seen.setdefault(line.id, lineno)
         entries: list[GoldEntry] = []
         for entry in line.gold:
-            commitment = catalogue.commitment(entry.commitment)
-            if commitment is None:
-                problems.append(Problem(f"unknown commitment {entry.commitment}", path, lineno))
+            for dim in entry.dimensions or [None]:
+                found, bad = index.problems(member=entry.member, commitment=entry.commitment, dimension=dim)
+                problems += [Problem(pr.message, path, lineno, pr.field) for pr in bad if pr.message not in {q.message for q in problems if q.line == lineno}]
+            if found.commitment is None or (entry.member is not None and found.member is None):
                 continue
-            member_key = None
-            if entry.member is not None:
-                member = catalogue.member(entry.member)
-                if member is None:
-                    problems.append(Problem(f"unknown member {entry.member!r}", path, lineno))
-                    continue
-                member_key = member.key
-            for dim in entry.dimensions or []:
-                if commitment.dimension(dim) is None:
-                    problems.append(Problem(f"commitment {entry.commitment} has no dimension {dim!r}", path, lineno))
-            entries.append(GoldEntry(member_key, entry.commitment, entry.dimensions or None, entry.strength))
+            entries.append(GoldEntry(found.member.key if found.member else None, entry.commitment, entry.dimensions or None, entry.strength))
         item = ItemInput(
             title=line.title or "",
             text=line.text,
@@ -163,6 +156,7 @@ class Predicted:
     classification: Classification | None = None
     skipped: str | None = None  # e.g. "budget": not classified at all
     route: str = ""  # the pre-filter's reason (which cue routed it, or none)
+    before_stage: list[tuple[int, str, str, str]] | None = None  # the backend's own suggestions, before the learned stage
 
 
 def _prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:
@@ -200,10 +194,12 @@ def predict(
     concurrency: int = 1,
     progress: Callable[[int, int], None] | None = None,
     on_calls: Callable[[list], None] | None = None,
+    stage=None,
 ) -> list[Predicted]:
-    """Run the pipeline (pre-filter, then the backend on candidates) over gold items."""
+    """Run the pipeline (pre-filter, then the backend on candidates, then the learned stage if any) over gold items."""
     results: list[Predicted | None] = [None] * len(items)
     reasons: list[str] = [""] * len(items)
+    routes: list[list[int]] = [[] for _ in items]
     todo: list[int] = []
     for i, g in enumerate(items):
         route = prefilter.route(g.item)
@@ -212,6 +208,7 @@ def predict(
         else:
             results[i] = Predicted(routed=False, route=route.reason())
         reasons[i] = route.reason()
+        routes[i] = route.commitments
     done = len(items) - len(todo)
     if progress:
         progress(done, len(items))
@@ -228,8 +225,12 @@ def predict(
             return Predicted(routed=True, skipped="budget")
         if on_calls is not None and classification.calls:
             on_calls(classification.calls)
+        before = None
+        if stage is not None:
+            before, _ = _valid(catalogue, classification)
+            stage.apply(items[i].item, classification, routes[i])
         ok, invalid = _valid(catalogue, classification)
-        return Predicted(True, ok, invalid, classification, route=reasons[i])
+        return Predicted(True, ok, invalid, classification, route=reasons[i], before_stage=before)
 
     if classifier.remote and concurrency > 1:
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="eval") as pool:
@@ -359,18 +360,23 @@ def score(items: list[GoldItem], predicted: list[Predicted], catalogue: Catalogu
 def evaluate(
     gold_path: str | Path,
     classifier: Classifier,
-    prefilter: Prefilter,
+    prefilter,  # Prefilter, or anything with its route()
     catalogue: Catalogue,
     concurrency: int = 1,
     progress: Callable[[int, int], None] | None = None,
     on_calls: Callable[[list], None] | None = None,
+    stage=None,
 ) -> dict:
-    """Read, merge repeated documents, run the pipeline, score. `on_calls` receives each item's LLM requests."""
+    """Read, merge repeated documents, run the pipeline, score. `on_calls` receives each item's LLM requests;
+    `stage` is the learned model's stage of the deployed pipeline (what it rescued is reported apart)."""
     lines = read_gold(gold_path, catalogue)
     items = merge_documents(lines)
     started = time.perf_counter()
-    predicted = predict(items, classifier, prefilter, catalogue, concurrency, progress, on_calls)
+    predicted = predict(items, classifier, prefilter, catalogue, concurrency, progress, on_calls, stage)
     result = score(items, predicted, catalogue)
+    if stage is not None:
+        result["learned"] = {"agent": stage.agent, "threshold": stage.threshold}
+        result["rescue"] = rescue_report(items, predicted, catalogue, set(result["commitments"]))
     # The same predictions judged line by line (a repeated document counted once per line).
     by_id = {i: p for g, p in zip(items, predicted, strict=True) for i in g.ids}
     per_line = score(lines, [by_id[g.id] for g in lines], catalogue)
@@ -382,3 +388,25 @@ def evaluate(
     result["gold"] = str(gold_path)
     result["seconds"] = round(time.perf_counter() - started, 3)
     return result
+
+
+def rescue_report(items: list[GoldItem], predicted: list[Predicted], catalogue: Catalogue, labeled: set[int]) -> dict:
+    """What the learned model's possible-evidence lane added: the backend alone, and the items it rescued."""
+    alone = [
+        Predicted(p.routed, p.before_stage if p.before_stage is not None else p.suggestions, p.invalid, None, p.skipped, p.route) for p in predicted
+    ]
+    base = score(items, alone, catalogue)
+    rescued = [
+        (g, p)
+        for g, p in zip(items, predicted, strict=True)
+        if p.classification is not None and any("possible_evidence" in o.flags for o in p.classification.proposals)
+    ]
+    right = [g.id for g, _ in rescued if any(e.commitment in labeled for e in g.gold)]
+    return {
+        "items": len(rescued),
+        "evidence": len(right),
+        "not_evidence": len(rescued) - len(right),
+        "suggestions": sum(1 for _, p in rescued for o in p.classification.proposals if "possible_evidence" in o.flags),  # type: ignore[union-attr]
+        "rescued_evidence_ids": right,
+        "without_rescue": {k: base[k] for k in ("relevance", "member", "dimension", "strength")},
+    }

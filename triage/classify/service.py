@@ -22,6 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -43,6 +44,9 @@ from triage.errors import ConfigError
 from triage.models import Item, LLMCache, LLMCall, Sighting, Source, utcnow
 from triage.suggestions import InvalidProposal, store_suggestion
 
+if TYPE_CHECKING:
+    from triage.classify.learned.stage import LearnedStage
+
 log = logging.getLogger(__name__)
 
 RULES_BATCH = 200  # items per transaction for the (fast, local) rules backend
@@ -62,6 +66,7 @@ class Summary:
     released: int = 0  # handed back unclassified (budget reached, run stopped)
     suggestions: int = 0  # new suggestions stored
     flagged: int = 0  # ... of which carry a flag (unverified quote, out of period, injection)
+    possible_evidence: int = 0  # ... of which the learned model rescued (the rules proposed nothing)
     dropped: int = 0  # proposals refused by validation, recorded in the item's status_reason
     injection_suspected: int = 0
     cached: int = 0
@@ -89,6 +94,7 @@ class Pipeline:
     ruleset: RuleSet
     prefilter: Prefilter
     backend: Classifier
+    learned: LearnedStage | None = None  # calibrates confidence and rescues what the backend passed over
 
 
 _LOADED: dict[tuple, tuple[Catalogue, RuleSet]] = {}
@@ -152,7 +158,9 @@ def _pipeline(settings: Settings, session: Session, backend) -> tuple[Pipeline, 
         )
     if backend is None or isinstance(backend, str):
         backend = build_backend(settings, backend, catalogue, ruleset, settings.database_url, write_cache=False)
-    return Pipeline(catalogue, ruleset, Prefilter(ruleset), backend), index
+    from triage.classify.learned import stage_for
+
+    return Pipeline(catalogue, ruleset, Prefilter(ruleset), backend, stage_for(session, ruleset, settings)), index
 
 
 def _claimable(now: dt.datetime, settings: Settings, since: dt.date | None, run_started: dt.datetime):
@@ -328,6 +336,8 @@ class _Run:
                 self.summary.cached += c.cached
                 if c.raw is not None and not c.cached and not getattr(backend, "write_cache", True):
                     self._cache_row(s, cl.item, c.raw)
+                if self.p.learned is not None and not c.failed:
+                    self.p.learned.apply(cl.item, c, cl.route.commitments)
                 if c.failed:
                     item.status = "failed"
                     reason = c.error
@@ -346,7 +356,15 @@ class _Run:
                 for out in c.proposals:
                     try:
                         suggestion, created = store_suggestion(
-                            s, self.index, item, out.proposal, agent=c.agent, agent_kind=backend.kind, rule_fired=out.rule_fired, llm_call_id=answered
+                            s,
+                            self.index,
+                            item,
+                            out.proposal,
+                            agent=out.agent or c.agent,
+                            agent_kind=out.agent_kind or backend.kind,
+                            rule_fired=out.rule_fired,
+                            llm_call_id=answered if out.agent is None else None,
+                            extra_flags=out.flags,
                         )
                     except InvalidProposal as exc:
                         dropped.append(str(exc))
@@ -358,6 +376,7 @@ class _Run:
                     if created:
                         self.summary.suggestions += 1
                         self.summary.flagged += bool(suggestion.flags)
+                        self.summary.possible_evidence += bool(out.flags)
                 self.summary.dropped += len(dropped)
                 item.status = "classified" if stored else "not_relevant"
                 item.status_reason = self._reason(c, stored, fired, dropped)
@@ -393,6 +412,7 @@ class _Run:
             parts = [f"{c.agent}: evidence for commitment {ex.belongs_to}, excluded from {ex.commitment} ({ex.rule})" for ex in c.exclusions]
         else:
             parts = [f"{c.agent}: evidence for nothing"]
+        parts += [t.note for t in c.traces if t.rule.startswith("learned:")]  # the model's score and threshold
         if c.cached:
             parts.append("answer from cache")
         if c.injection_suspected:

@@ -3,6 +3,7 @@
 from triage.models.catalogue import CatalogueRow, CommitmentRow, DimensionRow, MemberRow
 from triage.models.decision import ACTIONS, REJECT_REASONS, Decision
 from triage.models.item import ITEM_STATES, Item, ItemPublic, Sighting
+from triage.models.learned import LearnedModelRow
 from triage.models.lease import Lease
 from triage.models.llm import LLMCache, LLMCall
 from triage.models.score import Score, ScoreChange
@@ -27,6 +28,7 @@ __all__ = [
     "ItemPublic",
     "LLMCache",
     "LLMCall",
+    "LearnedModelRow",
     "Lease",
     "LoginAttempt",
     "MemberRow",
