@@ -34,9 +34,10 @@ Definitions (docs/classification.md has them with examples):
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +52,7 @@ from triage.classify.llm.budget import BudgetExhausted
 from triage.classify.prefilter import Prefilter
 from triage.classify.text import parse_partial_date
 from triage.errors import InputError, Problem
-from triage.inputs import model_problems, read_jsonl
+from triage.inputs import model_problems
 
 
 class _GoldEntry(BaseModel):
@@ -105,6 +106,29 @@ def merge_documents(lines: list[GoldItem]) -> list[GoldItem]:
     return list(by_hash.values())
 
 
+def _lines(path: Path, problems: list[Problem]) -> Iterator[tuple[int, dict]]:
+    """Every line's object. Unlike read_jsonl, a malformed line is a problem and reading goes on, so a
+    file is refused with all its bad lines at once rather than one per attempt."""
+    try:
+        raw = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found", path) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason})", path) from None
+    for lineno, text in enumerate(raw.splitlines(), start=1):
+        if not text.strip():
+            continue
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(f"malformed JSON: {exc.msg} (column {exc.colno})", path, lineno))
+            continue
+        if not isinstance(obj, dict):
+            problems.append(Problem("expected a JSON object on each line", path, lineno))
+            continue
+        yield lineno, obj
+
+
 def read_gold(path: str | Path, catalogue: Catalogue) -> list[GoldItem]:
     """Read and check a gold file; an unknown member or dimension is an error on its line."""
     path = Path(path)
@@ -112,7 +136,7 @@ def read_gold(path: str | Path, catalogue: Catalogue) -> list[GoldItem]:
     problems: list[Problem] = []
     items: list[GoldItem] = []
     seen: dict[str, int] = {}
-    for lineno, obj in read_jsonl(path):
+    for lineno, obj in _lines(path, problems):
         try:
             line = _GoldLine.model_validate(obj)
         except ValidationError as exc:
