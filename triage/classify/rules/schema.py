@@ -66,6 +66,7 @@ class CommitmentRules(Strict):
     route: list[CueExpr] = Field(min_length=1, description="Cues that make an item a candidate for this commitment (pre-filter).")
     mask: list[str] = Field(default_factory=list, description="Phrases removed before matching (false friends: drug trafficking).")
     cues: dict[str, list[str]] = Field(min_length=1)
+    meanings: dict[str, str] = Field(default_factory=dict, description="What each cue means, in English (shown to analysts).")
     exclusions: list[Exclusion] = Field(default_factory=list)
     rules: list[Rule] = Field(min_length=1)
 

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from triage.catalogue.index import CatalogueIndex
 from triage.catalogue.load import load_catalogue
+from triage.classify.rules.explain import explain_item
 from triage.errors import InputError, NotFound
 from triage.models import Suggestion, User
 from triage.review import queue as q
@@ -66,6 +67,7 @@ def _page(request, db, viewer, item_id, focus: Suggestion | None, f, status_code
         next_url=_review_url(next_id, f),
         conflict=conflict,
         index=index,
+        cue_matches=[] if story.item.gist_en else explain_item(settings_of(request), story.item),  # no LLM gist: the rules' cues, in English
         **labels(index),
     )
 
