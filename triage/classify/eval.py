@@ -149,7 +149,9 @@ def read_gold(path: str | Path, catalogue: Catalogue) -> list[GoldItem]:
         for entry in line.gold:
             for dim in entry.dimensions or [None]:
                 found, bad = index.problems(member=entry.member, commitment=entry.commitment, dimension=dim)
-                problems += [Problem(pr.message, path, lineno, pr.field) for pr in bad if pr.message not in {q.message for q in problems if q.line == lineno}]
+                problems += [
+                    Problem(pr.message, path, lineno, pr.field) for pr in bad if pr.message not in {q.message for q in problems if q.line == lineno}
+                ]
             if found.commitment is None or (entry.member is not None and found.member is None):
                 continue
             entries.append(GoldEntry(found.member.key if found.member else None, entry.commitment, entry.dimensions or None, entry.strength))
