@@ -24,8 +24,9 @@ from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from triage.classify.base import ItemInput
-from triage.classify.rules.backend import CueContext, RulesClassifier, commitment_text
+from triage.classify.rules.backend import CueContext, commitment_text
 from triage.classify.rules.load import RuleSet
+from triage.classify.rules.members import MemberDetector
 from triage.classify.rules.terms import TextIndex
 from triage.classify.text import fold
 
@@ -48,7 +49,7 @@ def feature_names(ruleset: RuleSet, number: int) -> list[str]:
 class Featurizer:
     def __init__(self, ruleset: RuleSet):
         self.ruleset = ruleset
-        self.rules = RulesClassifier(ruleset)
+        self.members = MemberDetector(ruleset.catalogue, ruleset.spec)
         self.hasher = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4), n_features=N_FEATURES, alternate_sign=False, lowercase=False)
 
     def text(self, item: ItemInput) -> str:
@@ -59,13 +60,17 @@ class Featurizer:
         folded = fold(item.full_text)
         ctx = CueContext(commitment_text(folded, compiled, TextIndex(folded)), compiled)
         on: set[str] = {f"cue:{n}" for n in compiled.cues if ctx.cue(n) is not None}
-        c = self.rules.classify(item, [number])
-        on.update(f"rule:{t.rule.split(':', 1)[1]}" for t in c.traces if t.dimension is not None)
-        on.update(f"exclusion:{ex.rule.split(':', 1)[1]}" for ex in c.exclusions)
-        if c.proposals:
-            on.add("member:any")
-            if any("collective" not in o.proposal.rationale for o in c.proposals):
-                on.add("member:actor")
+        # The same cue matches decide the rules and exclusions (memoised in ctx): no second pass.
+        on.update(f"exclusion:{ex.id}" for ex, when, unless in compiled.exclusions if ctx.holds(when, unless) is not None)
+        fired = [rule.id for rule, when, unless in compiled.rules if ctx.holds(when, unless) is not None]
+        on.update(f"rule:{r}" for r in fired)
+        if fired:  # members matter only where a rule fired, as in the rules backend
+            hits = self.members.detect(original=item.full_text, publisher=item.publisher, url=item.url, source_member=item.source_member)
+            chosen = self.members.select(hits)
+            if chosen:
+                on.add("member:any")
+                if any(not h.collective for h in chosen):
+                    on.add("member:actor")
         return np.array([CUE_WEIGHT if n in on else 0.0 for n in names], dtype=np.float64)
 
     def matrix(self, items: Sequence[ItemInput], number: int, names: Sequence[str]) -> sparse.csr_matrix:

@@ -168,7 +168,7 @@ def _train(examples: Sequence[Example], ruleset: RuleSet, numbers: list[int], th
         x = featurizer.matrix([e.item for e in rows], number, names)
         y = np.array([int(e.relevant) for e in rows])
         folds = min(FOLDS, int(y.sum()), int(len(y) - y.sum()))
-        calibrated = CalibratedClassifierCV(_base(), method="sigmoid", cv=max(2, min(3, folds)))
+        calibrated = CalibratedClassifierCV(_base(), method="sigmoid", cv=max(2, min(3, folds)), ensemble=False)
         held_out = cross_val_predict(clone(calibrated), x, y, cv=StratifiedKFold(folds, shuffle=True, random_state=0), method="predict_proba")[:, 1]
         figures = _figures(y, held_out, threshold)
         relevance = calibrated.fit(x, y)
@@ -182,7 +182,9 @@ def _train(examples: Sequence[Example], ruleset: RuleSet, numbers: list[int], th
                 dim_figures[dim] = {"n": len(yd), "positive": int(yd.sum()), "model": None}
                 continue
             xd = x[[i for i, _ in labels]]
-            cm.dimensions[dim] = CalibratedClassifierCV(_base(), method="sigmoid", cv=min(3, int(yd.sum()), int(len(yd) - yd.sum()))).fit(xd, yd)
+            cm.dimensions[dim] = CalibratedClassifierCV(
+                _base(), method="sigmoid", cv=min(3, int(yd.sum()), int(len(yd) - yd.sum())), ensemble=False
+            ).fit(xd, yd)
             dim_figures[dim] = {"n": len(yd), "positive": int(yd.sum()), "model": "logistic"}
         model.commitments[number] = cm
         metrics["commitments"][str(number)] = {"relevance": figures, "dimensions": dim_figures}

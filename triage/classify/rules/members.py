@@ -107,10 +107,10 @@ class MemberDetector:
         self._joint_rx, self._joint_cjk, self._form_member = self._joint_patterns(spec)
         self.collective_strength = spec.collective.strength
 
-    def _joint_patterns(self, spec: RulesFile) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None, dict[str, str]]:
-        """Joint adjectives: two member forms joined by a hyphen or slash (franco-britannique,
+    def _joint_patterns(self, spec: RulesFile) -> tuple[dict[str, str], re.Pattern[str] | None, dict[str, str]]:
+        """Forms that can stand on either side of a joint adjective's hyphen or slash (franco-britannique,
         united kingdom-france), and runs of one-character forms in unspaced scripts (日米)."""
-        forms: dict[str, str] = {fold(n): k for n, k in self._term_member.items()}
+        forms: dict[str, str] = dict(self._term_member)
         cjk: dict[str, str] = {}
         for key, cues in spec.members.items():
             for c in cues.combining:
@@ -118,24 +118,31 @@ class MemberDetector:
                     cjk[c] = key
                 else:
                     forms.setdefault(fold(c), key)
-        self._term_member.update({f: k for f, k in forms.items() if f not in self._term_member and " " not in f and len(f) > 2})
-        if not forms:
-            return None, None, forms
-        alt = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
-        latin = re.compile(rf"(?<!\w)({alt})\s?[-/]\s?({alt})\w*")
         chars = "".join(cjk)
         runs = re.compile(rf"(?<![\u3400-\u9fff])[{chars}]{{2,4}}") if chars else None
-        forms.update(cjk)
-        return latin, runs, forms
+        return forms, runs, cjk
+
+    _HYPHEN = re.compile(r"([\w.']+)\s?[-/]\s?(\w+)")
+
+    def _form(self, word: str) -> str | None:
+        """The member a form names, allowing an inflected ending (franzosische -> franzosisch)."""
+        for cut in range(0, min(4, len(word) - 3)):
+            key = self._joint_rx.get(word[: len(word) - cut] if cut else word)
+            if key is not None:
+                return key
+        return None
 
     def _joint(self, folded: str) -> list[tuple[list[str], str]]:
         """(member keys, matched text) for each joint adjective naming two or more members."""
         found = []
-        if self._joint_rx is not None:
-            for m in self._joint_rx.finditer(folded):
-                keys = {self._form_member.get(m.group(1)), self._form_member.get(m.group(2))} - {None}
-                if len(keys) == 2:
-                    found.append((sorted(k for k in keys if k), m.group(0)))
+        for m in self._HYPHEN.finditer(folded):
+            left, right = m.group(1), m.group(2)
+            before = folded[max(0, m.start() - 30) : m.start()].split()
+            two = f"{before[-1]} {left}" if before else left
+            a = self._joint_rx.get(two) or self._joint_rx.get(left)
+            b = self._form(right)
+            if a and b and a != b:
+                found.append((sorted({a, b}), m.group(0)))
         if self._joint_cjk is not None:
             for m in self._joint_cjk.finditer(folded):
                 keys = {self._form_member[ch] for ch in m.group(0) if ch in self._form_member}
