@@ -22,8 +22,8 @@ _STAGES: dict[tuple, LearnedStage] = {}
 def stage_for(session: Session, ruleset: RuleSet, settings: Settings) -> LearnedStage | None:
     """The pipeline's learned stage when the catalogue has a stored model, else None.
     scikit-learn is imported only then: a deployment without a model never pays for it."""
-    newest = session.exec(
-        select(LearnedModelRow.version)
+    newest = session.execute(
+        select(LearnedModelRow.version, LearnedModelRow.created_at)
         .where(LearnedModelRow.catalogue_id == ruleset.catalogue.id)
         .order_by(col(LearnedModelRow.version).desc())
         .limit(1)
@@ -31,7 +31,7 @@ def stage_for(session: Session, ruleset: RuleSet, settings: Settings) -> Learned
     if newest is None:
         return None
     # The creation time tells apart two databases' "version 1" (tests, or a restored database).
-    key = (ruleset.catalogue.id, *newest, ruleset.agent, settings.learned_rescue_threshold, settings.database_url)
+    key = (ruleset.catalogue.id, newest[0], newest[1], ruleset.agent, settings.learned_rescue_threshold, settings.database_url)
     if key not in _STAGES:
         from triage.classify.learned.stage import LearnedStage
         from triage.classify.learned.store import load_latest
