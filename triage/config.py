@@ -145,6 +145,18 @@ class Settings(BaseSettings):
         description="Rules file of the rules classifier and the pre-filter. Defaults to the file beside the catalogue (<catalogue>.rules.yaml).",
     )
     classify_max_attempts: int = Field(3, ge=1, le=20, description="Times an item is tried before it stays failed (each run retries failed items).")
+    learned_rescue_threshold: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Probability from the learned model above which an item the rules pass over becomes a suggestion in the possible-evidence lane.",
+    )
+    learned_min_per_class: int = Field(
+        10, ge=2, description="Fewest labels of each class (evidence, not evidence) per commitment before `triage learn` stores a model."
+    )
+    learned_retrain_min_decisions: int = Field(
+        50, ge=1, description="New analyst decisions since the current model that make the nightly job retrain it."
+    )
     classify_lease_minutes: float = Field(
         30,
         gt=0,
@@ -239,6 +251,11 @@ class Settings(BaseSettings):
         300, ge=10, description="How often the scheduler classifies new and retryable items (with the configured backend)."
     )
     digest_time: str = Field("07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Time of day (UTC, HH:MM) the daily digest is written.")
+    learn_time: str = Field(
+        "02:30",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        description="Time of day (UTC, HH:MM) the learned model is retrained, when enough new decisions exist.",
+    )
     digest_dir: Path = Field(
         Path("digests"), description="Directory the daily digest Markdown files are written to (relative to the working directory)."
     )

@@ -154,7 +154,8 @@ def test_gold_errors_name_the_line(tmp_path, catalogue):
     )
     with pytest.raises(InputError) as exc:
         read_gold(path, catalogue)
-    assert str(exc.value).startswith(f"{path}:4: malformed JSON")  # the reader stops at broken JSON
+    # Every bad line at once, broken JSON included (issue 11: a file is refused whole, with line numbers).
+    assert f"{path}:4: malformed JSON" in str(exc.value) and f"{path}:2: unknown member 'Atlantis'" in str(exc.value)
     path.write_text("\n".join(path.read_text().splitlines()[:3]) + "\n", encoding="utf-8")
     with pytest.raises(InputError) as exc:
         read_gold(path, catalogue)

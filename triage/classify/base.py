@@ -101,8 +101,10 @@ class ProposalOut:
 
     proposal: Proposal
     rule_fired: str | None = None
-    agent: str | None = None  # when it differs from the classification's (generic rules, another catalogue)
+    agent: str | None = None  # when it differs from the classification's (generic rules, another catalogue, the learned model's rescue)
+    agent_kind: str | None = None
     catalogue: str | None = None  # the catalogue id, when several are active
+    flags: tuple[str, ...] = ()  # stored with the suggestion (e.g. "possible_evidence" for the learned model's rescue lane)
 
 
 @dataclass
@@ -120,6 +122,7 @@ class Classification:
     cached: bool = False
     error: str | None = None  # set when the item could not be classified (it will be retried)
     raw: dict | None = None  # the validated model answer (LLM), stored in the cache
+    scores: dict[str, float] = field(default_factory=dict)  # the learned model's probabilities ("19", "19:prevent", ...)
 
     @property
     def failed(self) -> bool:

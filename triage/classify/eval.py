@@ -34,22 +34,25 @@ Definitions (docs/classification.md has them with examples):
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from triage.catalogue.index import CatalogueIndex
 from triage.catalogue.schema import Catalogue
 from triage.classify.base import Classification, Classifier, ItemInput
+from triage.classify.eval_errors import errors
 from triage.classify.llm.budget import BudgetExhausted
 from triage.classify.prefilter import Prefilter
 from triage.classify.text import parse_partial_date
 from triage.errors import InputError, Problem
-from triage.inputs import model_problems, read_jsonl
+from triage.inputs import model_problems
 
 
 class _GoldEntry(BaseModel):
@@ -103,13 +106,37 @@ def merge_documents(lines: list[GoldItem]) -> list[GoldItem]:
     return list(by_hash.values())
 
 
+def _lines(path: Path, problems: list[Problem]) -> Iterator[tuple[int, dict]]:
+    """Every line's object. Unlike read_jsonl, a malformed line is a problem and reading goes on, so a
+    file is refused with all its bad lines at once rather than one per attempt."""
+    try:
+        raw = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found", path) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason})", path) from None
+    for lineno, text in enumerate(raw.splitlines(), start=1):
+        if not text.strip():
+            continue
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(f"malformed JSON: {exc.msg} (column {exc.colno})", path, lineno))
+            continue
+        if not isinstance(obj, dict):
+            problems.append(Problem("expected a JSON object on each line", path, lineno))
+            continue
+        yield lineno, obj
+
+
 def read_gold(path: str | Path, catalogue: Catalogue) -> list[GoldItem]:
     """Read and check a gold file; an unknown member or dimension is an error on its line."""
     path = Path(path)
+    index = CatalogueIndex.from_catalogue(catalogue)
     problems: list[Problem] = []
     items: list[GoldItem] = []
     seen: dict[str, int] = {}
-    for lineno, obj in read_jsonl(path):
+    for lineno, obj in _lines(path, problems):
         try:
             line = _GoldLine.model_validate(obj)
         except ValidationError as exc:
@@ -120,21 +147,14 @@ def read_gold(path: str | Path, catalogue: Catalogue) -> list[GoldItem]:
         seen.setdefault(line.id, lineno)
         entries: list[GoldEntry] = []
         for entry in line.gold:
-            commitment = catalogue.commitment(entry.commitment)
-            if commitment is None:
-                problems.append(Problem(f"unknown commitment {entry.commitment}", path, lineno))
+            for dim in entry.dimensions or [None]:
+                found, bad = index.problems(member=entry.member, commitment=entry.commitment, dimension=dim)
+                problems += [
+                    Problem(pr.message, path, lineno, pr.field) for pr in bad if pr.message not in {q.message for q in problems if q.line == lineno}
+                ]
+            if found.commitment is None or (entry.member is not None and found.member is None):
                 continue
-            member_key = None
-            if entry.member is not None:
-                member = catalogue.member(entry.member)
-                if member is None:
-                    problems.append(Problem(f"unknown member {entry.member!r}", path, lineno))
-                    continue
-                member_key = member.key
-            for dim in entry.dimensions or []:
-                if commitment.dimension(dim) is None:
-                    problems.append(Problem(f"commitment {entry.commitment} has no dimension {dim!r}", path, lineno))
-            entries.append(GoldEntry(member_key, entry.commitment, entry.dimensions or None, entry.strength))
+            entries.append(GoldEntry(found.member.key if found.member else None, entry.commitment, entry.dimensions or None, entry.strength))
         item = ItemInput(
             title=line.title or "",
             text=line.text,
@@ -161,6 +181,8 @@ class Predicted:
     invalid: list[str] = field(default_factory=list)
     classification: Classification | None = None
     skipped: str | None = None  # e.g. "budget": not classified at all
+    route: str = ""  # the pre-filter's reason (which cue routed it, or none)
+    before_stage: list[tuple[int, str, str, str]] | None = None  # the backend's own suggestions, before the learned stage
 
 
 def _prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:
@@ -198,16 +220,21 @@ def predict(
     concurrency: int = 1,
     progress: Callable[[int, int], None] | None = None,
     on_calls: Callable[[list], None] | None = None,
+    stage=None,
 ) -> list[Predicted]:
-    """Run the pipeline (pre-filter, then the backend on candidates) over gold items."""
+    """Run the pipeline (pre-filter, then the backend on candidates, then the learned stage if any) over gold items."""
     results: list[Predicted | None] = [None] * len(items)
+    reasons: list[str] = [""] * len(items)
+    routes: list[list[int]] = [[] for _ in items]
     todo: list[int] = []
     for i, g in enumerate(items):
         route = prefilter.route(g.item)
         if route.candidate:
             todo.append(i)
         else:
-            results[i] = Predicted(routed=False)
+            results[i] = Predicted(routed=False, route=route.reason())
+        reasons[i] = route.reason()
+        routes[i] = route.commitments
     done = len(items) - len(todo)
     if progress:
         progress(done, len(items))
@@ -224,8 +251,12 @@ def predict(
             return Predicted(routed=True, skipped="budget")
         if on_calls is not None and classification.calls:
             on_calls(classification.calls)
+        before = None
+        if stage is not None:
+            before, _ = _valid(catalogue, classification)
+            stage.apply(items[i].item, classification, routes[i])
         ok, invalid = _valid(catalogue, classification)
-        return Predicted(True, ok, invalid, classification)
+        return Predicted(True, ok, invalid, classification, route=reasons[i], before_stage=before)
 
     if classifier.remote and concurrency > 1:
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="eval") as pool:
@@ -355,21 +386,27 @@ def score(items: list[GoldItem], predicted: list[Predicted], catalogue: Catalogu
 def evaluate(
     gold_path: str | Path,
     classifier: Classifier,
-    prefilter: Prefilter,
+    prefilter,  # Prefilter, or anything with its route()
     catalogue: Catalogue,
     concurrency: int = 1,
     progress: Callable[[int, int], None] | None = None,
     on_calls: Callable[[list], None] | None = None,
+    stage=None,
 ) -> dict:
-    """Read, merge repeated documents, run the pipeline, score. `on_calls` receives each item's LLM requests."""
+    """Read, merge repeated documents, run the pipeline, score. `on_calls` receives each item's LLM requests;
+    `stage` is the learned model's stage of the deployed pipeline (what it rescued is reported apart)."""
     lines = read_gold(gold_path, catalogue)
     items = merge_documents(lines)
     started = time.perf_counter()
-    predicted = predict(items, classifier, prefilter, catalogue, concurrency, progress, on_calls)
+    predicted = predict(items, classifier, prefilter, catalogue, concurrency, progress, on_calls, stage)
     result = score(items, predicted, catalogue)
+    if stage is not None:
+        result["learned"] = {"agent": stage.agent, "threshold": stage.threshold}
+        result["rescue"] = rescue_report(items, predicted, catalogue, set(result["commitments"]))
     # The same predictions judged line by line (a repeated document counted once per line).
     by_id = {i: p for g, p in zip(items, predicted, strict=True) for i in g.ids}
     per_line = score(lines, [by_id[g.id] for g in lines], catalogue)
+    result["errors"] = errors(items, predicted, set(result["commitments"]))
     result["lines"] = len(lines)
     result["dimension_per_line"] = per_line["dimension"]
     result["backend"] = classifier.kind
@@ -377,3 +414,25 @@ def evaluate(
     result["gold"] = str(gold_path)
     result["seconds"] = round(time.perf_counter() - started, 3)
     return result
+
+
+def rescue_report(items: list[GoldItem], predicted: list[Predicted], catalogue: Catalogue, labeled: set[int]) -> dict:
+    """What the learned model's possible-evidence lane added: the backend alone, and the items it rescued."""
+    alone = [
+        Predicted(p.routed, p.before_stage if p.before_stage is not None else p.suggestions, p.invalid, None, p.skipped, p.route) for p in predicted
+    ]
+    base = score(items, alone, catalogue)
+    rescued = [
+        (g, p)
+        for g, p in zip(items, predicted, strict=True)
+        if p.classification is not None and any("possible_evidence" in o.flags for o in p.classification.proposals)
+    ]
+    right = [g.id for g, _ in rescued if any(e.commitment in labeled for e in g.gold)]
+    return {
+        "items": len(rescued),
+        "evidence": len(right),
+        "not_evidence": len(rescued) - len(right),
+        "suggestions": sum(1 for _, p in rescued for o in p.classification.proposals if "possible_evidence" in o.flags),  # type: ignore[union-attr]
+        "rescued_evidence_ids": right,
+        "without_rescue": {k: base[k] for k in ("relevance", "member", "dimension", "strength")},
+    }

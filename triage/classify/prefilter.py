@@ -26,9 +26,11 @@ class Route:
     def candidate(self) -> bool:
         return bool(self.commitments)
 
+    checked: list[str] = field(default_factory=list)  # the routes tried, for the reason of an item passed over
+
     def reason(self) -> str:
         if not self.commitments:
-            return "pre-filter: no commitment's keywords"
+            return "pre-filter: no commitment's keywords" + (f" (routes tried: {'; '.join(self.checked)})" if self.checked else "")
         return "pre-filter: " + "; ".join(f"commitment {n} ({self.matched[n]!r})" for n in self.commitments)
 
 
@@ -43,6 +45,7 @@ class Prefilter:
             # Routes ignore the commitment's mask on purpose: "drug trafficking" is not evidence,
             # but an item that says it may still be, so the classifier should look.
             ctx = CueContext(index, compiled)
+            route.checked.append(f"{number}: {', '.join('|'.join(n) for n in compiled.route)}")
             for names in compiled.route:
                 found = ctx.expr(names)
                 if found is not None:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -44,6 +45,9 @@ from triage.errors import ConfigError
 from triage.models import Item, LLMCache, LLMCall, Sighting, Source, utcnow
 from triage.suggestions import InvalidProposal, store_suggestion
 
+if TYPE_CHECKING:
+    from triage.classify.learned.stage import LearnedStage
+
 log = logging.getLogger(__name__)
 
 RULES_BATCH = 200  # items per transaction for the (fast, local) rules backend
@@ -63,6 +67,7 @@ class Summary:
     released: int = 0  # handed back unclassified (budget reached, run stopped)
     suggestions: int = 0  # new suggestions stored
     flagged: int = 0  # ... of which carry a flag (unverified quote, out of period, injection)
+    possible_evidence: int = 0  # ... of which the learned model rescued (the rules proposed nothing)
     dropped: int = 0  # proposals refused by validation, recorded in the item's status_reason
     injection_suspected: int = 0
     cached: int = 0
@@ -91,6 +96,7 @@ class Pipeline:
     prefilter: Prefilter
     backend: Classifier
     indexes: dict[str, CatalogueIndex] = field(default_factory=dict)  # by catalogue id, when several lanes
+    learned: LearnedStage | None = None  # calibrates confidence and rescues what the backend passed over
 
 
 _LOADED: dict[tuple, tuple[Catalogue, RuleSet]] = {}
@@ -143,6 +149,8 @@ def log_calls(url: str, records, item_id: int | None = None) -> None:
 
 
 def _pipeline(settings: Settings, session: Session, backend) -> tuple[Pipeline, CatalogueIndex]:
+    from triage.classify.learned import stage_for  # scikit-learn is imported only when a run starts
+
     index = CatalogueIndex.load(session)
     stored_path = Path(index.catalogue.path)
     path = stored_path if stored_path.exists() else Path(settings.catalogue)
@@ -164,8 +172,8 @@ def _pipeline(settings: Settings, session: Session, backend) -> tuple[Pipeline, 
         )
         if lanes is not None:
             prefilter, multi, indexes = lanes
-            return Pipeline(catalogue, ruleset, prefilter, multi, indexes), index  # type: ignore[arg-type]
-    return Pipeline(catalogue, ruleset, Prefilter(ruleset), backend), index
+            return Pipeline(catalogue, ruleset, prefilter, multi, indexes=indexes, learned=stage_for(session, ruleset, settings)), index  # type: ignore[arg-type]
+    return Pipeline(catalogue, ruleset, Prefilter(ruleset), backend, learned=stage_for(session, ruleset, settings)), index
 
 
 def _claimable(now: dt.datetime, settings: Settings, since: dt.date | None, run_started: dt.datetime):
@@ -347,6 +355,8 @@ class _Run:
                 self.summary.cached += c.cached
                 if c.raw is not None and not c.cached and not getattr(backend, "write_cache", True):
                     self._cache_row(s, cl.item, c.raw)
+                if self.p.learned is not None and not c.failed:
+                    self.p.learned.apply(cl.item, c, cl.route.commitments)
                 if c.failed:
                     item.status = "failed"
                     reason = c.error
@@ -371,9 +381,10 @@ class _Run:
                             item,
                             out.proposal,
                             agent=out.agent or c.agent,
-                            agent_kind=backend.kind,
+                            agent_kind=out.agent_kind or backend.kind,
                             rule_fired=out.rule_fired,
-                            llm_call_id=answered,
+                            llm_call_id=answered if out.agent is None or out.agent_kind is None else None,
+                            extra_flags=out.flags,
                         )
                     except InvalidProposal as exc:
                         dropped.append(str(exc))
@@ -385,6 +396,7 @@ class _Run:
                     if created:
                         self.summary.suggestions += 1
                         self.summary.flagged += bool(suggestion.flags)
+                        self.summary.possible_evidence += bool(out.flags)
                 self.summary.dropped += len(dropped)
                 item.status = "classified" if stored else "not_relevant"
                 item.status_reason = self._reason(c, stored, fired, dropped)
@@ -420,6 +432,7 @@ class _Run:
             parts = [f"{c.agent}: evidence for commitment {ex.belongs_to}, excluded from {ex.commitment} ({ex.rule})" for ex in c.exclusions]
         else:
             parts = [f"{c.agent}: evidence for nothing"]
+        parts += [t.note for t in c.traces if t.rule.startswith("learned:")]  # the model's score and threshold
         if c.cached:
             parts.append("answer from cache")
         if c.injection_suspected:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from triage.cli import backup, catalogue, classify, demo, evidence, export, feeds, ingest, schedule, score, scores, serve, setup, users, worker
+from triage.cli import backup, catalogue, classify, demo, evidence, export, feeds, ingest, learn, schedule, score, scores, serve, setup, users, worker
 from triage.cli import eval as eval_cli
 from triage.cli.common import print_error
 from triage.errors import InputError, TriageError
@@ -47,6 +47,7 @@ app.add_typer(feeds.app, name="feeds")
 app.command("ingest")(ingest.ingest)
 app.command("classify")(classify.classify)
 app.command("eval")(eval_cli.eval_command)
+app.command("learn")(learn.learn_command)
 app.command("schedule")(schedule.schedule)
 app.command("worker")(worker.worker)
 app.command("serve")(serve.serve)

@@ -5,6 +5,7 @@ from triage.models.catalogue_version import CommitmentVersion
 from triage.models.citation import EvidenceCitation
 from triage.models.decision import ACTIONS, REJECT_REASONS, Decision
 from triage.models.item import ITEM_STATES, Item, Sighting
+from triage.models.learned import LearnedModelRow
 from triage.models.lease import Lease
 from triage.models.llm import LLMCache, LLMCall
 from triage.models.score import Score, ScoreChange
@@ -32,6 +33,7 @@ __all__ = [
     "Item",
     "LLMCache",
     "LLMCall",
+    "LearnedModelRow",
     "Lease",
     "LoginAttempt",
     "MemberRow",

@@ -94,6 +94,20 @@ def daily_digest() -> None:
     )
 
 
+def retrain_learned() -> None:
+    from triage.classify.learned.service import retrain_if_due
+
+    settings = _settings()
+    run_exclusive(
+        db.engine_for(settings.database_url), "job:retrain-learned", lambda: retrain_if_due(settings), settings.lease_seconds, hold_seconds=12 * 3600
+    )
+
+
+def _learn_trigger(s: Settings) -> BaseTrigger:
+    hour, minute = (int(x) for x in s.learn_time.split(":"))
+    return CronTrigger(hour=hour, minute=minute, timezone=dt.UTC)
+
+
 def _digest_trigger(s: Settings) -> BaseTrigger:
     hour, minute = (int(x) for x in s.digest_time.split(":"))
     return CronTrigger(hour=hour, minute=minute, timezone=dt.UTC)
@@ -116,6 +130,13 @@ JOBS: list[JobSpec] = [
     ),
     JobSpec(
         "daily-digest", "triage.schedule.jobs:daily_digest", _digest_trigger, lambda s: 12 * 3600, "new items by member and source, failing sources"
+    ),
+    JobSpec(
+        "retrain-learned",
+        "triage.schedule.jobs:retrain_learned",
+        _learn_trigger,
+        lambda s: 12 * 3600,
+        "retrain the learned model when enough new decisions exist",
     ),
 ]
 

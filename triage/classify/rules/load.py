@@ -147,6 +147,9 @@ def _check(spec: RulesFile, cat: Catalogue, doc: YamlDoc) -> Iterator[Problem]:
                     yield doc.problem(f"cue {name!r} refers to undefined cue {term!r}", [*loc, "cues", name, j])
             yield from _check_terms(terms, doc, [*loc, "cues", name])
         yield from _check_terms(c.mask, doc, [*loc, "mask"])
+        for name in c.meanings:
+            if name not in c.cues:
+                yield doc.problem(f"meaning given for undefined cue {name!r}", [*loc, "meanings", name])
 
         def exprs(items: list[str], where: list, cues: dict = c.cues) -> Iterator[Problem]:
             for j, expr in enumerate(items):

@@ -9,6 +9,10 @@ Each cue adds to a member's score:
 | a name or demonym next to an authority noun | 3 | "French authorities", "Government of Canada" |
 | a plain name, alias or demonym | 1 each (at most 2) | "with the United Kingdom" |
 
+Several members act together: a joint adjective ("franco-britannique", "UK-France", 日米)
+makes every member it joins an actor, and a member named in one list with an actor
+("Germany, France and Italy", "le Canada et la France") acts with it.
+
 Members scoring 3 or more are actors. When no member is an actor, the best-scoring
 mentioned members are used instead (a news item that names only the country). Collective
 action ("G7 Interior Ministers adopted...") makes every member an actor, capped at the
@@ -67,8 +71,9 @@ class MemberDetector:
         self._term_member: dict[str, str] = {}  # folded name/demonym -> member key
         codes: dict[str, str] = {}
         names: list[str] = []
+        extra = {key: cues.names for key, cues in spec.members.items()}
         for m in catalogue.members:
-            for n in (m.name, *m.aliases, *m.demonyms):
+            for n in (m.name, *m.aliases, *m.demonyms, *extra.get(m.key, [])):
                 if n.casefold() in ignore:
                     continue
                 if _is_code(n):
@@ -99,7 +104,74 @@ class MemberDetector:
         self._agencies = self._by_member(agencies)
         self._officials = self._by_member(officials)
         self._collective = TermMatcher(spec.collective.terms) if spec.collective.terms else None
+        self._joint_rx, self._joint_cjk, self._form_member = self._joint_patterns(spec)
         self.collective_strength = spec.collective.strength
+
+    def _joint_patterns(self, spec: RulesFile) -> tuple[dict[str, str], re.Pattern[str] | None, dict[str, str]]:
+        """Forms that can stand on either side of a joint adjective's hyphen or slash (franco-britannique,
+        united kingdom-france), and runs of one-character forms in unspaced scripts (日米)."""
+        forms: dict[str, str] = dict(self._term_member)
+        cjk: dict[str, str] = {}
+        for key, cues in spec.members.items():
+            for c in cues.combining:
+                if len(c) == 1 and not c.isascii():
+                    cjk[c] = key
+                else:
+                    forms.setdefault(fold(c), key)
+        chars = "".join(cjk)
+        runs = re.compile(rf"(?<![\u3400-\u9fff])[{chars}]{{2,4}}") if chars else None
+        return forms, runs, cjk
+
+    _HYPHEN = re.compile(r"([\w.']+)\s?[-/]\s?(\w+)")
+
+    def _form(self, word: str) -> str | None:
+        """The member a form names, allowing an inflected ending (franzosische -> franzosisch)."""
+        for cut in range(0, min(4, len(word) - 3)):
+            key = self._joint_rx.get(word[: len(word) - cut] if cut else word)
+            if key is not None:
+                return key
+        return None
+
+    def _joint(self, folded: str) -> list[tuple[list[str], str]]:
+        """(member keys, matched text) for each joint adjective naming two or more members."""
+        found = []
+        for m in self._HYPHEN.finditer(folded):
+            left, right = m.group(1), m.group(2)
+            before = folded[max(0, m.start() - 30) : m.start()].split()
+            two = f"{before[-1]} {left}" if before else left
+            a = self._joint_rx.get(two) or self._joint_rx.get(left)
+            b = self._form(right)
+            if a and b and a != b:
+                found.append((sorted({a, b}), m.group(0)))
+        if self._joint_cjk is not None:
+            for m in self._joint_cjk.finditer(folded):
+                keys = {self._form_member[ch] for ch in m.group(0) if ch in self._form_member}
+                if len(keys) >= 2:
+                    found.append((sorted(keys), m.group(0)))
+        return found
+
+    _LIST_GAP = re.compile(r"^[\s,]*(?:and|et|und|e|ed|y|i|as well as|と|、|・|/)?[\s]*(?:(?:the|la|le|les|l'|el|los|das|die|der|il|lo)\s*)?$")
+
+    def _lists(self, index: TextIndex) -> list[list[str]]:
+        """Members named one after another in a list (A, B and C), in text order."""
+        matches = sorted(((m.start(), m.end(), self._name_member(m.group(0))) for m in self._names.finditer(index)), key=lambda t: t[0])
+        groups: list[list[str]] = []
+        current: list[str] = []
+        last_end = -1
+        for start, end, key in matches:
+            if key is None or start < last_end:
+                continue
+            if current and self._LIST_GAP.match(index.text[last_end:start]):
+                if key not in current:
+                    current.append(key)
+            else:
+                if len(current) > 1:
+                    groups.append(current)
+                current = [key]
+            last_end = end
+        if len(current) > 1:
+            groups.append(current)
+        return groups
 
     @staticmethod
     def _by_member(terms: dict[str, str]) -> tuple[TermMatcher, dict[str, str], re.Pattern[str] | None, dict[str, str]]:
@@ -129,9 +201,11 @@ class MemberDetector:
             # countries ("British and Spanish authorities" says nothing about who led).
             between = r"(?:[^\w.;!?]+(?!(?:and|et|und|e|ed|or|ou|oder|o|with|avec|mit|con)\b)[\w'-]+){0,2}?"
             after = re.compile(rf"{between}[^\w.;!?]+(?:{self._authority})")
+            # "Government of Canada", "police in Germany", and the adjective after the noun of French,
+            # Italian and Spanish ("les autorites francaises", "la policia espanola").
             before = re.compile(
-                rf"(?:{self._authority})[^\w.;!?]+(?:of|de|du|des|der|di|del|della|dello|von)"
-                rf"[^\w.;!?]+(?:(?:the|la|le|l'|l)[^\w.;!?]*)?$"
+                rf"(?:{self._authority})(?:[^\w.;!?]+(?:of|de|du|des|der|di|del|della|dello|von|in|en)"
+                rf"[^\w.;!?]+(?:(?:the|la|le|l'|l|las|los)[^\w.;!?]*)?|\s+)$"
             )
             self._authority_rx["rx"] = (after, before)
         return self._authority_rx["rx"]
@@ -220,6 +294,14 @@ class MemberDetector:
             hit = hits.setdefault(key, MemberHit(key))
             hit.score += min(count, 2)
             hit.cues.append(f"named x{count}")
+        for keys, matched in self._joint(index.text):
+            for key in keys:
+                add(key, ACTOR, f"joint:{matched}")
+        for group in self._lists(index):
+            actors = [k for k in group if k in hits and hits[k].actor]
+            for key in group:
+                if actors and key not in actors:
+                    add(key, ACTOR, f"joint:with {actors[0]}")
         # Collective action counts for every member unless a member is the actor: "Minister
         # Faeser at the G7 interior ministers' meeting" is Germany's action, and a G7 statement
         # on a member's own site is cited for that member (the group's own sites name no member).

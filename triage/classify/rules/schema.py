@@ -26,6 +26,10 @@ class MemberCues(Strict):
     domains: list[str] = Field(default_factory=list, description="Web domains of the member's government (suffix match).")
     agencies: list[str] = Field(default_factory=list, description="Agencies and bodies whose action is the member's.")
     officials: list[str] = Field(default_factory=list, description="Titles and names of officials in office during the period.")
+    names: list[str] = Field(default_factory=list, description="More names and demonyms, in languages the catalogue does not list (Spanish).")
+    combining: list[str] = Field(
+        default_factory=list, description="Combining forms of joint adjectives (franco-, italo-, 日 in 日米): every member so joined acted."
+    )
 
 
 class Mentions(Strict):
@@ -62,6 +66,7 @@ class CommitmentRules(Strict):
     route: list[CueExpr] = Field(min_length=1, description="Cues that make an item a candidate for this commitment (pre-filter).")
     mask: list[str] = Field(default_factory=list, description="Phrases removed before matching (false friends: drug trafficking).")
     cues: dict[str, list[str]] = Field(min_length=1)
+    meanings: dict[str, str] = Field(default_factory=dict, description="What each cue means, in English (shown to analysts).")
     exclusions: list[Exclusion] = Field(default_factory=list)
     rules: list[Rule] = Field(min_length=1)
 

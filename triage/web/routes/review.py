@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlmodel import Session
@@ -9,8 +11,9 @@ from starlette.concurrency import run_in_threadpool
 
 from triage.catalogue.index import CatalogueIndex
 from triage.catalogue.load import load_catalogue
+from triage.classify.rules.explain import explain_item
 from triage.errors import InputError, NotFound, Problem
-from triage.models import REJECT_REASONS, Suggestion, User
+from triage.models import Suggestion, User
 from triage.review import queue as q
 from triage.review.decisions import DecisionConflict, Edit, decide, undo_last_action
 from triage.review.story import load_story
@@ -64,6 +67,7 @@ def _page(request, db, viewer, item_id, focus: Suggestion | None, f, status_code
         next_url=_review_url(next_id, f),
         conflict=conflict,
         index=index,
+        cue_matches=[] if story.item.gist_en else explain_item(settings_of(request), story.item),  # no LLM gist: the rules' cues, in English
         **labels(index),
     )
 
@@ -131,8 +135,9 @@ async def decide_route(request: Request, suggestion_id: Id, viewer: Viewer = Dep
     version = _int(form, "version", required=action != "note")
     edit = _edit_from(form) if action == "edit" else None
     reason = str(form.get("reason") or "") or None
-    if reason is not None and reason not in REJECT_REASONS:
-        raise InputError(Problem(f"{reason[:40]!r}: a rejection needs a reason: {', '.join(REJECT_REASONS)}", field="reason"))
+    # Which codes a catalogue allows is the service's check (reasons come from the catalogue); here only the shape.
+    if reason is not None and not re.fullmatch(r"[a-z0-9_]{1,40}", reason):
+        raise InputError(Problem(f"{reason[:40]!r} is not a reason code", field="reason"))
 
     def work():
         index = catalogue_index(request, db)
