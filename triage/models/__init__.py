@@ -4,7 +4,7 @@ from triage.models.catalogue import CatalogueRow, CommitmentRow, DimensionRow, M
 from triage.models.decision import ACTIONS, REJECT_REASONS, Decision
 from triage.models.item import ITEM_STATES, Item, ItemPublic, Sighting
 from triage.models.lease import Lease
-from triage.models.llm import LLMCache, LLMCall
+from triage.models.llm import LLMCache, LLMCall, LLMProbe, LLMText
 from triage.models.score import Score, ScoreChange
 from triage.models.source import FetchLog, Source, SourcePublic
 from triage.models.suggestion import SUGGESTION_STATES, Suggestion, SuggestionPublic
@@ -27,6 +27,8 @@ __all__ = [
     "ItemPublic",
     "LLMCache",
     "LLMCall",
+    "LLMProbe",
+    "LLMText",
     "Lease",
     "LoginAttempt",
     "MemberRow",
