@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from triage.cli import catalogue, classify, demo, evidence, export, feeds, ingest, schedule, score, scores, serve, setup, users
+from triage.cli import catalogue, classify, demo, evidence, export, feeds, ingest, llm, schedule, score, scores, serve, setup, users
 from triage.cli import eval as eval_cli
 from triage.cli.common import err_console
 from triage.errors import InputError, TriageError
@@ -27,6 +27,7 @@ app.add_typer(feeds.app, name="feeds")
 app.command("ingest")(ingest.ingest)
 app.command("classify")(classify.classify)
 app.command("eval")(eval_cli.eval_command)
+app.add_typer(llm.app, name="llm")
 app.command("schedule")(schedule.schedule)
 app.command("serve")(serve.serve)
 app.add_typer(users.app, name="users")
