@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -91,7 +91,7 @@ def show_log(
             query = query.where(LLMCall.item_id == item)
         rows = list(reversed(session.exec(query).all()))
         found = texts(session, *[r.request_sha256 for r in rows], *[r.response_sha256 for r in rows])
-        entries = []
+        entries: list[dict[str, Any]] = []
         for r in rows:
             request = found.get(r.request_sha256 or "")
             response = found.get(r.response_sha256 or "")
@@ -127,9 +127,9 @@ def show_log(
         return
     table = Table("id", "at", "item", "outcome", "tokens in/out", "by", "ms", "response" if not full else "")
     for e in entries:
-        response = e["response"] or e["error"] or ""
-        if not full and len(response) > 80:
-            response = response[:80] + f"... ({e['response_chars'] or len(response):,} chars)"
+        said: str = e["response"] or e["error"] or ""
+        if not full and len(said) > 80:
+            said = said[:80] + f"... ({e['response_chars'] or len(said):,} chars)"
         table.add_row(
             str(e["id"]),
             e["at"],
@@ -138,7 +138,7 @@ def show_log(
             f"{e['tokens_in']}/{e['tokens_out']}",
             e["token_source"] or "-",
             str(e["latency_ms"]),
-            "" if full else response,
+            "" if full else said,
         )
     console.print(table, markup=False, highlight=False)
     if full:
