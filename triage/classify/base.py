@@ -96,6 +96,8 @@ class CallRecord:
     request_text: str | None = None  # the exact request body sent
     response_text: str | None = None  # what the model said (or the server's error body)
     token_source: str | None = None  # server | estimate (TokenSource)
+    server_tokens_in: int | None = None  # the server's usage figures, when it reported any
+    server_tokens_out: int | None = None
 
 
 @dataclass

@@ -109,6 +109,8 @@ def show_log(
                     "tokens_in": r.tokens_in,
                     "tokens_out": r.tokens_out,
                     "token_source": r.token_source,
+                    "server_tokens_in": r.server_tokens_in,
+                    "server_tokens_out": r.server_tokens_out,
                     "latency_ms": r.latency_ms,
                     "cost_usd": r.cost_usd,
                     "error": r.error,

@@ -34,6 +34,8 @@ class LLMCall(SQLModel, table=True):
     request_sha256: str | None = Field(default=None, max_length=64)
     response_sha256: str | None = Field(default=None, max_length=64)
     token_source: str | None = Field(default=None, max_length=10)  # server | estimate
+    server_tokens_in: int | None = None  # what the server's usage said, whichever source counted
+    server_tokens_out: int | None = None
 
 
 class LLMCache(SQLModel, table=True):

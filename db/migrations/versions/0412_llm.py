@@ -44,10 +44,14 @@ def upgrade() -> None:
         batch.add_column(sa.Column("request_sha256", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("response_sha256", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("token_source", sa.String(length=10), nullable=True))
+        batch.add_column(sa.Column("server_tokens_in", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("server_tokens_out", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("llm_call") as batch:
+        batch.drop_column("server_tokens_out")
+        batch.drop_column("server_tokens_in")
         batch.drop_column("token_source")
         batch.drop_column("response_sha256")
         batch.drop_column("request_sha256")

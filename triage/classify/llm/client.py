@@ -231,6 +231,7 @@ class LLMClient:
             self._record(
                 attempt[0], LLMOutcome.OK, started, http_status=200, tokens_in=tokens_in, tokens_out=tokens_out,
                 cost_usd=self.cost(tokens_in, tokens_out), request_text=request_text, response_text=text, token_source=source,
+                server_tokens_in=usage.prompt_tokens if usage else None, server_tokens_out=usage.completion_tokens if usage else None,
             )
         )  # fmt: skip
         return Completion(text, choice.finish_reason if choice else None)

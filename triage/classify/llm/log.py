@@ -65,6 +65,8 @@ def call_row(session: Session, item_id: int | None, r: CallRecord) -> LLMCall:
         request_sha256=store_text(session, r.request_text),
         response_sha256=store_text(session, r.response_text),
         token_source=r.token_source,
+        server_tokens_in=r.server_tokens_in,
+        server_tokens_out=r.server_tokens_out,
     )
 
 

@@ -143,6 +143,8 @@ def probe(settings: Settings, *, catalogue=None, http_client=None) -> ProbeResul
         text = (response.choices[0].message.content if response.choices else None) or ""
         record.http_status, record.response_text = 200, text
         record.tokens_out = estimate_tokens(text)
+        if response.usage is not None:
+            record.server_tokens_in, record.server_tokens_out = response.usage.prompt_tokens, response.usage.completion_tokens
         return text, response.usage, record.latency_ms
 
     for name in PROBE_ORDER:
