@@ -91,7 +91,7 @@ def real_llm_env(monkeypatch, local_server):
     # Short answers: the model writes about 10 tokens a second on two cores.
     monkeypatch.setenv(
         "TRIAGE_LLM_MODELS",
-        '{"gemma3*270m*": {"prompt": "classify-v1-compact", "max_suggestions": 1, "max_text_chars": 80, "max_output_tokens": 100, "timeout_seconds": 240}}',
+        '{"gemma3*270m*": {"prompt": "classify-v1-compact", "max_suggestions": 1, "max_text_chars": 80, "max_output_tokens": 48, "timeout_seconds": 300}}',
     )
     monkeypatch.setenv("TRIAGE_LLM_MAX_RETRIES", "1")
     return local_server

@@ -42,7 +42,7 @@ PROBE_MESSAGES = [
     {"role": "system", "content": "You answer with one JSON object and nothing else."},
     {"role": "user", "content": f"Background, to be ignored:\n{_FILLER}\n\nReply with a JSON object saying hello."},
 ]
-SPEED_MESSAGES = [{"role": "user", "content": 'Reply with the JSON object {"numbers": [1, 2, 3, ..., 40]}, every number from 1 to 40 written out.'}]
+SPEED_MESSAGES = [{"role": "user", "content": 'Reply with the JSON object {"numbers": [1, 2, 3, ..., 20]}, every number from 1 to 20 written out.'}]
 
 
 @dataclass
@@ -178,7 +178,7 @@ def probe(settings: Settings, *, catalogue=None, http_client=None) -> ProbeResul
         result.dialect = str(Dialect.JSON_OBJECT)  # it answers, just not in JSON: Triage validates and repairs
     if result.dialect is not None:
         try:
-            text, usage, latency = ask(SPEED_MESSAGES, DIALECTS[Dialect.JSON_OBJECT].params({}), 64, "speed")
+            text, usage, latency = ask(SPEED_MESSAGES, DIALECTS[Dialect.JSON_OBJECT].params({}), 32, "speed")
             produced = (
                 usage.completion_tokens if (usage is not None and result.usage_plausible and usage.completion_tokens) else estimate_tokens(text)
             )
