@@ -102,3 +102,16 @@ def test_a_400_is_a_configuration_error_with_the_servers_message(loaded_db, llm_
 def test_check_without_an_endpoint_is_a_clear_error(cli):
     result = cli("llm", "check")
     assert result.code == 2 and "no LLM endpoint configured" in result.err
+
+
+def test_a_timeout_says_by_how_much_the_model_is_too_slow(loaded_db, llm_env, monkeypatch, cli):
+    monkeypatch.setenv("TRIAGE_LLM_MODEL", "local-model")
+    llm_env.dialect = "llamacpp"
+    assert cli("llm", "check").code == 0  # measures the output speed
+    (item_id,) = add_items(loaded_db, draft("Smugglers arrested", "Police arrested eight smugglers."))
+    llm_env.dialect = None
+    llm_env.default = Reply.hanging(5)
+    assert run().failed == 1
+    reason = assert_nothing_lost(loaded_db)[item_id].status_reason
+    assert "timed out after 0.5s: the model is too slow for TRIAGE_LLM_TIMEOUT_SECONDS; at the probed" in reason
+    assert "x the timeout)" in reason

@@ -21,7 +21,7 @@ class LLMCall(SQLModel, table=True):
     endpoint: str | None = None
     prompt_version: str = Field(max_length=60)
     schema_hash: str | None = Field(default=None, max_length=64)
-    output_mode: str | None = Field(default=None, max_length=20)  # json_schema | json_object
+    output_mode: str | None = Field(default=None, max_length=20)  # the dialect (Dialect): openai, llamacpp, ...
     attempt: int = 1
     tokens_in: int = 0
     tokens_out: int = 0
