@@ -71,7 +71,7 @@ def test_check_detects_the_llamacpp_dialect(real_llm_env, loaded_db, cli):
     FIGURES.append(
         f"probe: dialect {probe.dialect}; usage {'plausible' if probe.usage_plausible else 'implausible'} "
         f"({probe.report['prompt_tokens_reported']} reported, {probe.report['prompt_tokens_estimated']} estimated); "
-        f"output {probe.tokens_per_second} tokens/s; prompt sizes {probe.report['prompt_sizes']}"
+        f"output {probe.tokens_per_second} tokens/s; prompt sizes {probe.report['prompt_sizes']}; notes {probe.report['notes']}"
     )
 
 

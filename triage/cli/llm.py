@@ -52,6 +52,8 @@ def check(
         out(f"Usage: {result.prompt_tokens_reported} prompt tokens reported, {result.prompt_tokens_estimated} estimated ({verdict})", markup=False)
     else:
         out("Usage: not reported (budgets use a local estimate)", markup=False)
+    for note in result.notes:
+        out(f"  {note}", markup=False, highlight=False)
     out(f"Context length: {result.context_length or 'not reported'}", markup=False)
     speed = f"{result.tokens_per_second} tokens/s" if result.tokens_per_second else "not measured"
     out(f"Latency of the probe: {result.latency_ms} ms; output speed: {speed}", markup=False)

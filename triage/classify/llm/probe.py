@@ -42,7 +42,16 @@ PROBE_MESSAGES = [
     {"role": "system", "content": "You answer with one JSON object and nothing else."},
     {"role": "user", "content": f"Background, to be ignored:\n{_FILLER}\n\nReply with a JSON object saying hello."},
 ]
-SPEED_MESSAGES = [{"role": "user", "content": 'Reply with the JSON object {"numbers": [1, 2, 3, ..., 20]}, every number from 1 to 20 written out.'}]
+# The speed request repeats the probe's prefix: a server that counts only the prompt tokens
+# it did not find in its prefix cache (llama-cpp-python's does) reports too few here.
+SPEED_MESSAGES = [
+    PROBE_MESSAGES[0],
+    {
+        "role": "user",
+        "content": PROBE_MESSAGES[1]["content"].rsplit("\n\n", 1)[0]
+        + '\n\nReply with the JSON object {"numbers": [1, 2, 3, ..., 20]}, every number from 1 to 20 written out.',
+    },
+]
 
 
 @dataclass
@@ -68,6 +77,7 @@ class ProbeResult:
     latency_ms: int = 0
     tokens_per_second: float | None = None
     prompt_sizes: dict[str, int] = field(default_factory=dict)  # template id -> tokens of one request (estimate)
+    notes: list[str] = field(default_factory=list)
     calls: list[CallRecord] = field(default_factory=list, repr=False)
 
     @property
@@ -179,6 +189,11 @@ def probe(settings: Settings, *, catalogue=None, http_client=None) -> ProbeResul
     if result.dialect is not None:
         try:
             text, usage, latency = ask(SPEED_MESSAGES, DIALECTS[Dialect.JSON_OBJECT].params({}), 32, "speed")
+            if usage is not None and result.usage_reported:
+                again = plausible(usage.prompt_tokens, estimate_tokens(SPEED_MESSAGES))
+                if not again:
+                    result.notes.append(f"a repeated prefix was reported as {usage.prompt_tokens} prompt tokens: the server counts cached tokens out")
+                result.usage_plausible = result.usage_plausible and again
             produced = (
                 usage.completion_tokens if (usage is not None and result.usage_plausible and usage.completion_tokens) else estimate_tokens(text)
             )
