@@ -192,7 +192,10 @@ def probe(settings: Settings, *, catalogue=None, http_client=None) -> ProbeResul
             if usage is not None and result.usage_reported:
                 again = plausible(usage.prompt_tokens, estimate_tokens(SPEED_MESSAGES))
                 if not again:
-                    result.notes.append(f"a repeated prefix was reported as {usage.prompt_tokens} prompt tokens: the server counts cached tokens out")
+                    result.notes.append(
+                        f"the request repeating the probe's prefix was reported as {usage.prompt_tokens} prompt tokens "
+                        f"({estimate_tokens(SPEED_MESSAGES)} estimated): a server that leaves cached tokens out reports too few"
+                    )
                 result.usage_plausible = result.usage_plausible and again
             produced = (
                 usage.completion_tokens if (usage is not None and result.usage_plausible and usage.completion_tokens) else estimate_tokens(text)
