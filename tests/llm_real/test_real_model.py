@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from triage import db
 from triage.classify.base import ItemInput
+from triage.classify.llm.tokens import estimate_tokens
 from triage.classify.prefilter import Prefilter
 from triage.classify.service import classify_pending, load_ruleset
 from triage.config import Settings
@@ -107,9 +108,12 @@ def test_classify_a_few_bundled_items_with_output_mode_auto(real_llm_env, loaded
     counted_in = sum(c.tokens_in for c in calls)
     counted_out = sum(c.tokens_out for c in calls)
     sources = sorted({c.token_source or "-" for c in calls})
+    estimated_in = sum(estimate_tokens(json.loads(texts[c.request_sha256].text)["messages"]) for c in calls)
+    estimated_out = sum(estimate_tokens(texts[c.response_sha256].text) for c in calls)
     FIGURES.append(
         f"classify: {N_ITEMS} items, {len(calls)} requests, {seconds / N_ITEMS:.1f} s per item; "
         f"tokens per item by the server {server_in / N_ITEMS:.0f} in / {server_out / N_ITEMS:.0f} out, "
+        f"by the local estimate {estimated_in / N_ITEMS:.0f} in / {estimated_out / N_ITEMS:.0f} out, "
         f"counted ({', '.join(sources)}) {counted_in / N_ITEMS:.0f} in / {counted_out / N_ITEMS:.0f} out; "
         f"outcomes {sorted(c.outcome for c in calls)}; items {sorted(i.status for i in items.values())}"
     )
