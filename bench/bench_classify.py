@@ -203,9 +203,60 @@ def bench_learned() -> list[Row]:
     ]
 
 
+# gpt-4o-mini list prices (USD per million tokens): input, cached input, output. OpenAI caches
+# a prompt prefix of 1,024 tokens or more, in steps of 128, at half the input price.
+GPT4O_MINI = (0.15, 0.075, 0.60)
+
+
+def made_up_catalogue(base, n: int = 20):
+    """A catalogue of n complete commitments, made up for the benchmark from a shipped complete one."""
+    model = next(c for c in base.commitments if c.complete)
+    made = []
+    for i in range(1, n + 1):
+        dims = [d.model_copy(update={"description": f"{d.description} (made-up commitment {i})"}) for d in model.dimensions]
+        made.append(model.model_copy(update={"number": i, "title": f"Made-up commitment {i}: {model.title}", "dimensions": dims}))
+    return base.model_copy(update={"commitments": made})
+
+
+def bench_llm_prompt() -> list[Row]:
+    """Prompt size in tokens per item (local estimate) for the shipped and a 20-commitment catalogue,
+    and the cost of 1,000 items at gpt-4o-mini prices with the static prefix cached."""
+    import json
+
+    from triage.catalogue import load_catalogue
+    from triage.classify.llm.prompt import Prompt, Template
+    from triage.classify.llm.schema import AnswerSchema
+    from triage.classify.llm.tokens import estimate_tokens
+
+    shipped = load_catalogue(Settings().catalogue)
+    items = [g.item for path in gold_files() for g in read_gold(path, shipped)][:300]
+    answer = {"suggestions": [{"member": "France", "commitment": 19, "dimension": "dismantle", "strength": "strong", "contradictory": False,
+                               "confidence": 0.8, "rationale": "Police arrested members of a smuggling network.", "action_date": "2024-08-21",
+                               "quote": "Police arrested eight suspected members of a migrant smuggling ring on Tuesday."}],
+              "injection_suspected": False, "gist_en": None}  # fmt: skip
+    out_tokens = estimate_tokens(json.dumps(answer))  # an answer with one suggestion, a typical evidence item
+    price_in, price_cached, price_out = GPT4O_MINI
+    rows = []
+    for label, cat in (("shipped catalogue", shipped), ("20-commitment catalogue (made up)", made_up_catalogue(shipped))):
+        for template in ("classify-v1", "classify-v1-compact"):
+            prompt = Prompt(cat, Template.load(template), AnswerSchema.build(cat).schema)
+            prefix = estimate_tokens([{"role": "system", "content": prompt.system}])
+            per_item = sum(estimate_tokens(prompt.messages(it)) for it in items) / len(items)
+            cached = (prefix // 128) * 128 if prefix >= 1024 else 0
+            cost = 1000 * ((per_item - cached) * price_in + cached * price_cached + out_tokens * price_out) / 1e6
+            uncached = 1000 * (per_item * price_in + out_tokens * price_out) / 1e6
+            rows += [
+                Row(f"{label}, {template}: prompt tokens per item (prefix {prefix:,})", per_item, "tokens"),
+                Row(f"  cost per 1,000 items, gpt-4o-mini, prefix cached ({cached:,} tokens; uncached ${uncached:.3f})", cost, "USD"),
+            ]
+    rows.append(Row(f"  (output assumed {out_tokens} tokens per item: one suggestion; {len(items)} labeled items)", out_tokens, "tokens"))
+    return rows
+
+
 def main() -> None:
+    rows = bench_llm_prompt()
     with tempfile.TemporaryDirectory() as tmp:
-        rows = bench_llm(Path(tmp))
+        rows += bench_llm(Path(tmp))
         db.dispose_engines()
         rows += bench_rules(Path(tmp))
         db.dispose_engines()

@@ -24,14 +24,23 @@ class ModelProfile(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    output_mode: Literal["json_schema", "json_object"] = Field(
-        "json_object",
-        description="json_schema: strict structured output; json_object: JSON mode, validated and repaired by Triage.",
+    output_mode: Literal["auto", "openai", "llamacpp", "ollama", "vllm", "json_schema", "json_object"] = Field(
+        "auto",
+        description="Server dialect for constrained output: openai (strict json_schema), llamacpp (json_object "
+        "with a schema), ollama (format), vllm (guided_json), json_object (JSON mode, validated and repaired "
+        "by Triage); json_schema is openai. auto: the stored `triage llm check` result, or a probe first.",
     )
     input_usd_per_mtok: float = Field(0.0, ge=0, description="Price of a million input tokens, for cost estimates.")
     output_usd_per_mtok: float = Field(0.0, ge=0, description="Price of a million output tokens.")
     temperature: float | None = Field(0.0, description="Sent with every request; null for models that refuse it.")
     max_tokens_param: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
+    timeout_seconds: float | None = Field(None, gt=0, description="Timeout of one request; null: TRIAGE_LLM_TIMEOUT_SECONDS.")
+    max_output_tokens: int | None = Field(
+        None, ge=16, description="Output token limit; null: derived from the answer schema (capped by TRIAGE_LLM_MAX_OUTPUT_TOKENS)."
+    )
+    max_suggestions: int = Field(10, ge=1, le=50, description="maxItems of the answer's suggestions.")
+    max_text_chars: int = Field(300, ge=40, description="maxLength of rationale, quote and gist.")
+    prompt: str | None = Field(None, description="Prompt template for this model (e.g. classify-v1-compact); null: TRIAGE_LLM_PROMPT.")
 
 
 def _profile(mode: str, price_in: float, price_out: float, reasoning: bool = False) -> ModelProfile:
@@ -58,6 +67,9 @@ BUILTIN_MODELS: dict[str, ModelProfile] = {
     "gpt-5*": _profile("json_schema", 1.25, 10.00, reasoning=True),
     "o4-mini*": _profile("json_schema", 1.10, 4.40, reasoning=True),
     "o3*": _profile("json_schema", 2.00, 8.00, reasoning=True),
+    # Small local models (a few tokens a second on a CPU): the compact prompt, few and short
+    # suggestions, and a timeout that fits the output limit.
+    "gemma3*270m*": ModelProfile(prompt="classify-v1-compact", max_suggestions=2, max_text_chars=160, timeout_seconds=300),
 }
 
 
@@ -115,11 +127,13 @@ class Settings(BaseSettings):
         '"input_usd_per_mtok": 0.2, "output_usd_per_mtok": 0.8}}). Merged over built-in profiles for '
         "OpenAI models; unknown models use JSON mode, validated and repaired, at no cost.",
     )
-    llm_output_mode: Literal["auto", "json_schema", "json_object"] = Field(
+    llm_output_mode: Literal["auto", "openai", "llamacpp", "ollama", "vllm", "json_schema", "json_object"] = Field(
         "auto",
-        description="Structured output for the configured model: `auto` takes it from its profile; "
-        "`json_schema` (strict schema) or `json_object` (JSON mode) override it.",
+        description="Server dialect for structured output: `auto` takes it from the model's profile, else from the "
+        "stored `triage llm check` result (probing first when there is none); openai (strict json_schema), "
+        "llamacpp (json_object with a schema), ollama (format), vllm (guided_json) or json_object (JSON mode) override it.",
     )
+    llm_prompt: str = Field("classify-v1", description="Prompt template (prompts/NAME.md) unless the model's profile names one.")
     llm_timeout_seconds: float = Field(60.0, gt=0, description="Timeout of one request to the LLM endpoint.")
     llm_max_retries: int = Field(
         3,
@@ -133,7 +147,9 @@ class Settings(BaseSettings):
     )
     llm_retry_max_wait_seconds: float = Field(60.0, ge=0, description="Longest wait before a retry, also the cap on a server's Retry-After.")
     llm_concurrency: int = Field(4, ge=1, le=128, description="Requests in flight at once (--concurrency overrides).")
-    llm_max_output_tokens: int = Field(1500, ge=64, description="Output token limit of one answer.")
+    llm_max_output_tokens: int = Field(
+        4000, ge=64, description="Upper bound on one answer's output tokens (the limit itself follows from the answer schema)."
+    )
     llm_daily_token_budget: int | None = Field(
         None, ge=0, description="Tokens (in + out) the LLM may use per UTC day; classification pauses when reached."
     )
@@ -337,6 +353,10 @@ class Settings(BaseSettings):
         if self.llm_output_mode != "auto":
             profile = profile.model_copy(update={"output_mode": self.llm_output_mode})
         return profile
+
+    def llm_timeout(self, profile: ModelProfile | None = None) -> float:
+        profile = profile or self.model_profile()
+        return profile.timeout_seconds or self.llm_timeout_seconds
 
 
 def env_names(name: str) -> list[str]:

@@ -154,6 +154,8 @@ class LLMOutcome(StrEnum):
     TIMEOUT = "timeout"
     RATE_LIMITED = "rate_limited"
     BUDGET = "budget"
+    CONNECTION_ERROR = "connection_error"
+    UNSTORABLE = "unstorable"  # validated, but storing its suggestions failed: the item failed
 
 
 class OutputMode(StrEnum):
@@ -197,3 +199,18 @@ class HealthCheck(StrEnum):
     SCHEDULER = "scheduler"
     SOURCES = "sources"
     LLM_BUDGET = "llm_budget"
+
+
+class Dialect(StrEnum):
+    """How a server is asked for output constrained to a JSON schema (triage/classify/llm/dialects.py)."""
+
+    OPENAI = "openai"  # response_format json_schema, strict
+    LLAMACPP = "llamacpp"  # response_format json_object with a schema
+    OLLAMA = "ollama"  # top-level `format` holding the schema
+    VLLM = "vllm"  # guided_json (older vLLM; newer ones accept the openai dialect)
+    JSON_OBJECT = "json_object"  # JSON mode, no schema: validated and repaired by Triage
+
+
+class TokenSource(StrEnum):
+    SERVER = "server"  # the server's usage figures (the probe found them plausible)
+    ESTIMATE = "estimate"  # a local estimate from the text

@@ -93,6 +93,11 @@ class CallRecord:
     cost_usd: float = 0.0
     http_status: int | None = None
     error: str | None = None
+    request_text: str | None = None  # the exact request body sent
+    response_text: str | None = None  # what the model said (or the server's error body)
+    token_source: str | None = None  # server | estimate (TokenSource)
+    server_tokens_in: int | None = None  # the server's usage figures, when it reported any
+    server_tokens_out: int | None = None
 
 
 @dataclass

@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import and_, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from triage import db, metrics
+from triage import db
 from triage.catalogue import load_catalogue
 from triage.catalogue.index import CatalogueIndex
 from triage.catalogue.schema import Catalogue
@@ -37,12 +37,13 @@ from triage.classify.base import Classification, Classifier, ItemInput, LLMFatal
 from triage.classify.catalogues import build_lanes, generic_only
 from triage.classify.injection import injection_signals
 from triage.classify.llm.budget import Budget, BudgetExhausted
+from triage.classify.llm.log import write_calls
 from triage.classify.prefilter import Prefilter, Route
 from triage.classify.rules.backend import RulesClassifier
 from triage.classify.rules.load import RuleSet, default_rules_path, load_rules
 from triage.config import Settings
 from triage.errors import ConfigError
-from triage.models import Item, LLMCache, LLMCall, Sighting, Source, utcnow
+from triage.models import Item, LLMCache, Sighting, Source, utcnow
 from triage.suggestions import InvalidProposal, store_suggestion
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ def build_backend(
     kind = settings.resolve_backend(choice)
     if kind == "rules":
         return RulesClassifier(ruleset)
-    from triage.classify.llm.backend import LLMClassifier
+    from triage.classify.llm.backend import build_llm_classifier
     from triage.classify.llm.cache import DbCache, MemoryCache
 
     cache = DbCache(database_url) if database_url else MemoryCache()
@@ -139,13 +140,12 @@ def build_backend(
             budget = Budget.from_settings(settings, session)
     else:
         budget = Budget.from_settings(settings)
-    return LLMClassifier(settings, catalogue, cache=cache, budget=budget, write_cache=write_cache)
+    return build_llm_classifier(settings, catalogue, database_url, cache=cache, budget=budget, write_cache=write_cache)
 
 
 def log_calls(url: str, records, item_id: int | None = None) -> None:
     """Store LLM requests made outside a classification run (e.g. by `triage eval`)."""
-    with db.session_scope(url) as s:
-        s.add_all(_Run._call_row(item_id, r) for r in records)
+    write_calls(url, [(item_id, records)])
 
 
 def _pipeline(settings: Settings, session: Session, backend) -> tuple[Pipeline, CatalogueIndex]:
@@ -296,6 +296,7 @@ class _Run:
         """Hand items back untouched: they keep their place and their attempt is not counted."""
         if not claimed:
             return
+        write_calls(self.url, [(claimed[0].item.item_id, list(records))])
         with db.session_scope(self.url) as s:
             for cl in claimed:
                 s.execute(
@@ -304,99 +305,49 @@ class _Run:
                     .values(attempts=Item.attempts - 1, last_attempt_at=None, status_reason=f"waiting: {reason}")
                     .execution_options(synchronize_session=False)
                 )
-            for record in records:
-                s.add(self._call_row(claimed[0].item.item_id, record))
         self.summary.released += len(claimed)
         self.summary.llm_calls += len(records)
 
     # --- results -----------------------------------------------------------------------------
-    @staticmethod
-    def _call_row(item_id: int | None, r) -> LLMCall:
-        metrics.observe_llm_call(r.outcome, r.latency_ms)
-        return LLMCall(
-            item_id=item_id,
-            model=r.model,
-            endpoint=r.endpoint,
-            prompt_version=r.prompt_version,
-            schema_hash=r.schema_hash,
-            output_mode=r.output_mode,
-            attempt=r.attempt,
-            outcome=r.outcome,
-            tokens_in=r.tokens_in,
-            tokens_out=r.tokens_out,
-            latency_ms=r.latency_ms,
-            cost_usd=r.cost_usd,
-            http_status=r.http_status,
-            error=r.error,
-        )
-
     def persist(self, results: list[tuple[_Claimed, Classification]]) -> None:
         if not results:
             return
-        backend = self.p.backend
+        # issue 12: every request is logged (and so counted by the budget) in a commit of its
+        # own, before anything done with the answers can fail.
+        call_ids = write_calls(self.url, [(cl.item.item_id, c.calls) for cl, c in results])
         with db.session_scope(self.url) as s:
             ids = [cl.item.item_id for cl, _ in results]
-            query = select(Item).where(Item.id.in_(ids)).order_by(Item.id)
+            query = select(Item).where(col(Item.id).in_(ids)).order_by(col(Item.id))
             if self.postgres:  # the row lock makes "still ours?" below a safe test between workers
                 query = query.with_for_update()
             loaded = {it.id: it for it in s.exec(query)}
-            for cl, c in results:
+            for (cl, c), row_ids in zip(results, call_ids, strict=True):
                 item = loaded[cl.item.item_id]
-                rows = [self._call_row(item.id, r) for r in c.calls]
-                s.add_all(rows)
-                s.flush()
-                answered = next((r.id for r in reversed(rows) if r.outcome in ("ok", "repaired")), None)
-                self.summary.llm_calls += len(rows)
-                self.summary.tokens_in += sum(r.tokens_in for r in rows)
-                self.summary.tokens_out += sum(r.tokens_out for r in rows)
-                self.summary.cost_usd += sum(r.cost_usd for r in rows)
+                answered = next((i for i, r in zip(reversed(row_ids), reversed(c.calls), strict=True) if r.outcome in ("ok", "repaired")), None)
+                self.summary.llm_calls += len(c.calls)
+                self.summary.tokens_in += sum(r.tokens_in for r in c.calls)
+                self.summary.tokens_out += sum(r.tokens_out for r in c.calls)
+                self.summary.cost_usd += sum(r.cost_usd for r in c.calls)
                 if item.status != "candidate":  # finished by another worker after our claim ran out: keep the calls only
                     continue
                 self.summary.cached += c.cached
-                if c.raw is not None and not c.cached and not getattr(backend, "write_cache", True):
-                    self._cache_row(s, cl.item, c.raw)
                 if self.p.learned is not None and not c.failed:
                     self.p.learned.apply(cl.item, c, cl.route.commitments)
                 if c.failed:
-                    item.status = "failed"
-                    reason = c.error
-                    if item.attempts >= self.settings.classify_max_attempts:
-                        reason += f" (gave up after {item.attempts} attempts)"
-                    item.status_reason = reason
-                    self.summary.failed += 1
+                    self._fail(item, c.error or "failed")
                     s.add(item)
                     continue
-                if c.injection_suspected:
-                    item.injection_suspected = True  # store_suggestion flags every suggestion of the item
-                    self.summary.injection_suspected += 1
-                if c.gist_en and (item.language or "").lower() != "en":
-                    item.gist_en = c.gist_en
-                stored, dropped, fired = 0, [], []
-                for out in c.proposals:
-                    index = self.p.indexes.get(out.catalogue or "", self.index)  # several catalogues: the proposal's own
-                    try:
-                        suggestion, created = store_suggestion(
-                            s,
-                            index,
-                            item,
-                            out.proposal,
-                            agent=out.agent or c.agent,
-                            agent_kind=out.agent_kind or backend.kind,
-                            rule_fired=out.rule_fired,
-                            llm_call_id=answered if out.agent is None or out.agent_kind is None else None,
-                            extra_flags=out.flags,
-                        )
-                    except InvalidProposal as exc:
-                        dropped.append(str(exc))
-                        log.warning("item %s: dropped an invalid suggestion: %s", item.id, exc)
-                        continue
-                    stored += 1
-                    if out.rule_fired and out.rule_fired not in fired:
-                        fired.append(out.rule_fired)
-                    if created:
-                        self.summary.suggestions += 1
-                        self.summary.flagged += bool(suggestion.flags)
-                        self.summary.possible_evidence += bool(out.flags)
+                # issue 12: a suggestion that cannot be stored fails its item, not the batch.
+                try:
+                    with s.begin_nested():
+                        outcome = self._store(s, item, cl, c, answered)
+                except Exception as exc:
+                    log.exception("item %s: storing the answer failed", cl.item.item_id)
+                    item = s.get(Item, cl.item.item_id) or item
+                    self._fail(item, f"the answer could not be stored: {type(exc).__name__}: {str(exc).splitlines()[0][:300]}")
+                    s.add(item)
+                    continue
+                stored, dropped, fired = outcome
                 self.summary.dropped += len(dropped)
                 item.status = "classified" if stored else "not_relevant"
                 item.status_reason = self._reason(c, stored, fired, dropped)
@@ -406,6 +357,52 @@ class _Run:
                     self.summary.not_relevant += 1
                 s.add(item)
         self._advance(len(results))
+
+    def _fail(self, item: Item, reason: str) -> None:
+        item.status = "failed"
+        if item.attempts >= self.settings.classify_max_attempts:
+            reason += f" (gave up after {item.attempts} attempts)"
+        item.status_reason = reason
+        self.summary.failed += 1
+
+    def _store(self, s: Session, item: Item, cl: _Claimed, c: Classification, answered: int | None) -> tuple[int, list[str], list[str]]:
+        """The item's flags, gist, cached answer and suggestions; (stored, dropped, rules fired)."""
+        backend = self.p.backend
+        if c.raw is not None and not c.cached and not getattr(backend, "write_cache", True):
+            self._cache_row(s, cl.item, c.raw)
+        if c.injection_suspected:
+            item.injection_suspected = True  # store_suggestion flags every suggestion of the item
+            self.summary.injection_suspected += 1
+        if c.gist_en and (item.language or "").lower() != "en":
+            item.gist_en = c.gist_en
+        stored, dropped, fired = 0, [], []
+        for out in c.proposals:
+            index = self.p.indexes.get(out.catalogue or "", self.index)  # several catalogues: the proposal's own
+            try:
+                suggestion, created = store_suggestion(
+                    s,
+                    index,
+                    item,
+                    out.proposal,
+                    agent=out.agent or c.agent,
+                    agent_kind=out.agent_kind or backend.kind,
+                    rule_fired=out.rule_fired,
+                    llm_call_id=answered if out.agent is None or out.agent_kind is None else None,
+                    extra_flags=out.flags,
+                )
+            except InvalidProposal as exc:
+                dropped.append(str(exc))
+                log.warning("item %s: dropped an invalid suggestion: %s", item.id, exc)
+                continue
+            stored += 1
+            if out.rule_fired and out.rule_fired not in fired:
+                fired.append(out.rule_fired)
+            if created:
+                self.summary.suggestions += 1
+                self.summary.flagged += bool(suggestion.flags)
+                self.summary.possible_evidence += bool(out.flags)
+        s.flush()  # inside the savepoint: a row the database refuses fails here, not at commit
+        return stored, dropped, fired
 
     def _cache_row(self, s: Session, item: ItemInput, raw: dict) -> None:
         """Cache the answer in the same transaction; an answer cached meanwhile by someone else wins."""

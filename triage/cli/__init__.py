@@ -8,7 +8,25 @@ from pathlib import Path
 
 import typer
 
-from triage.cli import backup, catalogue, classify, demo, evidence, export, feeds, ingest, learn, schedule, score, scores, serve, setup, users, worker
+from triage.cli import (
+    backup,
+    catalogue,
+    classify,
+    demo,
+    evidence,
+    export,
+    feeds,
+    ingest,
+    learn,
+    llm,
+    schedule,
+    score,
+    scores,
+    serve,
+    setup,
+    users,
+    worker,
+)
 from triage.cli import eval as eval_cli
 from triage.cli.common import print_error
 from triage.errors import InputError, TriageError
@@ -48,6 +66,7 @@ app.command("ingest")(ingest.ingest)
 app.command("classify")(classify.classify)
 app.command("eval")(eval_cli.eval_command)
 app.command("learn")(learn.learn_command)
+app.add_typer(llm.app, name="llm")
 app.command("schedule")(schedule.schedule)
 app.command("worker")(worker.worker)
 app.command("serve")(serve.serve)

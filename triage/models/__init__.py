@@ -7,7 +7,7 @@ from triage.models.decision import ACTIONS, REJECT_REASONS, Decision
 from triage.models.item import ITEM_STATES, Item, Sighting
 from triage.models.learned import LearnedModelRow
 from triage.models.lease import Lease
-from triage.models.llm import LLMCache, LLMCall
+from triage.models.llm import LLMCache, LLMCall, LLMProbe, LLMText
 from triage.models.score import Score, ScoreChange
 from triage.models.source import FetchLog, Source
 from triage.models.suggestion import SUGGESTION_STATES, Suggestion
@@ -34,6 +34,8 @@ __all__ = [
     "LLMCache",
     "LLMCall",
     "LearnedModelRow",
+    "LLMProbe",
+    "LLMText",
     "Lease",
     "LoginAttempt",
     "MemberRow",

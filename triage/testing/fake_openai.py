@@ -91,10 +91,65 @@ def quoting_responder(
     return respond
 
 
+# How each server kind is asked for constrained output (see triage/classify/llm/dialects.py),
+# and how it treats the other kinds: "refuse" (HTTP error) or "ignore" (answers unconstrained).
+_LLAMACPP_REFUSAL = json.dumps(
+    {
+        "error": {
+            "message": "[{'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), 'msg': \"Input should be 'text' or 'json_object'\"}]",
+            "type": "internal_server_error",
+        }
+    }
+)
+DIALECT_REFUSALS: dict[str, dict[str, tuple[int, str]]] = {
+    "openai": {"llamacpp": (400, "Invalid parameter: 'response_format.schema' is not permitted.")},
+    "llamacpp": {"openai": (500, _LLAMACPP_REFUSAL)},
+    "ollama": {},
+    "vllm": {"openai": (400, "response_format json_schema is not supported by this server")},
+    "json_object": {"openai": (400, "Invalid response_format type: json_schema")},
+}
+
+
+def constraint(request: dict) -> tuple[str, dict | None]:
+    """Which dialect a request speaks, and the schema it carries."""
+    rf = request.get("response_format") or {}
+    if rf.get("type") == "json_schema":
+        return "openai", (rf.get("json_schema") or {}).get("schema")
+    if "format" in request and isinstance(request["format"], dict):
+        return "ollama", request["format"]
+    if "guided_json" in request:
+        return "vllm", request["guided_json"]
+    if rf.get("type") == "json_object" and "schema" in rf:
+        return "llamacpp", rf["schema"]
+    return ("json_object" if rf.get("type") == "json_object" else "text"), None
+
+
+def _probe_answer(schema: dict | None) -> str | None:
+    """The one valid answer of the probe's schema (a single enum property), else None."""
+    props = (schema or {}).get("properties") or {}
+    if list(props) == ["probe"] and props["probe"].get("enum"):
+        return json.dumps({"probe": props["probe"]["enum"][0]})
+    return None
+
+
 class FakeOpenAI:
-    def __init__(self, latency: float = 0.0, default: Reply | Callable[[dict], Reply] | None = None):
+    def __init__(
+        self,
+        latency: float = 0.0,
+        default: Reply | Callable[[dict], Reply] | None = None,
+        dialect: str | None = None,
+        usage_scale: float = 1.0,
+        context_length: int | None = None,
+    ):
         self.latency = latency
         self.default = default if default is not None else Reply.answer([])
+        # Play one server kind: refuse or ignore the other dialects as it would, and answer
+        # `triage llm check` probes itself (without using the script). None: accept anything.
+        self.dialect = dialect
+        self.usage_scale = usage_scale  # < 1: under-report prompt tokens, as llama-cpp-python's server does
+        self.context_length = context_length
+        self.gate = 0  # > 0: each request waits (up to 5 s) until this many are in flight
+        self._in_flight_changed = threading.Condition()
         self.requests: list[dict] = []
         self.headers: list[dict[str, str]] = []
         self.in_flight = 0
@@ -138,6 +193,18 @@ class FakeOpenAI:
 
     # --- serving -------------------------------------------------------------------------
     def _next(self, request: dict) -> Reply:
+        if self.dialect is not None:
+            kind, schema = constraint(request)
+            refusal = DIALECT_REFUSALS.get(self.dialect, {}).get(kind)
+            if refusal is not None:
+                status, message = refusal
+                body = message if message.startswith("{") else json.dumps({"error": {"message": message, "type": "invalid_request_error"}})
+                return Reply(status=status, body=body)
+            probe = _probe_answer(schema)
+            if probe is not None or kind == "text" or (schema is None and "numbers" in json.dumps(request.get("messages"))):
+                if probe is not None and kind == self.dialect:
+                    return Reply.text(probe)
+                return Reply.text('{"hello": "world"}' if probe is not None or kind != "text" else "Hello!")
         with self._lock:
             if self._script:
                 return self._script.popleft()
@@ -157,10 +224,18 @@ class FakeOpenAI:
                 pass
 
             def do_GET(self) -> None:
-                """GET /stats: what the server saw (for a server running in another process)."""
+                """GET /stats: what the server saw (for a server running in another process); GET /models."""
+                path = self.path.rstrip("/")
                 with server._lock:
-                    body = json.dumps({"requests": len(server.requests), "max_in_flight": server.max_in_flight}).encode()
-                self.send_response(200 if self.path.rstrip("/").endswith("/stats") else 404)
+                    if path.endswith("/models"):
+                        entry = {"id": "fake", "object": "model", "owned_by": "fake"}
+                        if server.context_length:
+                            entry["context_length"] = server.context_length
+                        data: dict = {"object": "list", "data": [entry]}
+                    else:
+                        data = {"requests": len(server.requests), "max_in_flight": server.max_in_flight}
+                    body = json.dumps(data).encode()
+                self.send_response(200 if path.endswith(("/stats", "/models")) else 404)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(body)))
                 self.end_headers()
@@ -178,6 +253,10 @@ class FakeOpenAI:
                     server.headers.append({k.lower(): v for k, v in self.headers.items()})
                     server.in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                with server._in_flight_changed:
+                    server._in_flight_changed.notify_all()
+                    if server.gate:
+                        server._in_flight_changed.wait_for(lambda: server.in_flight >= server.gate or server.max_in_flight >= server.gate, timeout=5)
                 try:
                     reply = server._next(request)
                     wait = server.latency + reply.hang
@@ -196,7 +275,7 @@ class FakeOpenAI:
                 else:
                     content = reply.content or ""
                     prompt_chars = sum(len(m.get("content") or "") for m in request.get("messages", []))
-                    usage = reply.usage or (max(1, prompt_chars // 4), max(1, len(content) // 4))
+                    usage = reply.usage or (max(1, int(prompt_chars // 4 * server.usage_scale)), max(1, len(content) // 4))
                     body = json.dumps(
                         {
                             "id": f"chatcmpl-fake-{len(server.requests)}",

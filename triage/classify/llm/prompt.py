@@ -114,6 +114,17 @@ def render_commitments(cat: Catalogue) -> str:
     return "\n\n".join(blocks)
 
 
+def render_commitments_compact(cat: Catalogue) -> str:
+    """One line per dimension: for small local models, whose speed is the prompt's length."""
+    lines = []
+    for c in cat.commitments:
+        if not c.complete:
+            continue
+        lines.append(f"Commitment {c.number} ({c.area}): {c.title}")
+        lines += [f"- {d.key}: {d.description}" for d in c.dimensions]
+    return "\n".join(lines)
+
+
 def render_item(item: ItemInput, nonce: str) -> str:
     tag = f"item-{nonce}"
     lines = [f"title: {item.title}"]
@@ -135,7 +146,7 @@ def render_item(item: ItemInput, nonce: str) -> str:
 class Prompt:
     """A template rendered for one catalogue: the static prefix, built once."""
 
-    def __init__(self, catalogue: Catalogue, template: Template | None = None):
+    def __init__(self, catalogue: Catalogue, template: Template | None = None, schema: dict | None = None):
         self.template = template or Template.load()
         self.system = _fill(
             self.template.system,
@@ -145,8 +156,11 @@ class Prompt:
                 "period_start": catalogue.compliance_period.start.isoformat(),
                 "period_end": catalogue.compliance_period.end.isoformat(),
                 "members": render_members(catalogue),
+                "members_compact": ", ".join(m.name for m in catalogue.members),
                 "commitments": render_commitments(catalogue),
-                "schema": json.dumps(SCHEMA, indent=2),
+                "commitments_compact": render_commitments_compact(catalogue),
+                "schema": json.dumps(schema or SCHEMA, indent=2),
+                "schema_compact": json.dumps(schema or SCHEMA, separators=(",", ":")),
             },
         )
         digest = hashlib.sha256((self.system + self.template.user).encode()).hexdigest()[:8]
