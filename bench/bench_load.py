@@ -102,7 +102,7 @@ def prepare(url: str) -> None:
     with db.session_scope(url) as s:
         sync_catalogue(s, load_catalogue(path), path)
         for n in range(ANALYSTS):
-            create_user(s, f"analyst{n:02d}", "analyst", PASSWORD)
+            create_user(s, username=f"analyst{n:02d}", role="analyst", password=PASSWORD)
     engine = db.engine_for(url)
     with engine.begin() as conn:
         conn.execute(insert(Item), items(0, QUEUED))

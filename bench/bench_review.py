@@ -129,8 +129,8 @@ def load(url: str) -> dict:
     with db.session_scope(url) as s:
         sync_catalogue(s, load_catalogue(cat_path), cat_path)
         index = CatalogueIndex.load(s)
-        analyst = create_user(s, "bench", "analyst", PASSWORD)
-        other = create_user(s, "other", "analyst", PASSWORD)
+        analyst = create_user(s, username="bench", role="analyst", password=PASSWORD)
+        other = create_user(s, username="other", role="analyst", password=PASSWORD)
         analyst_id, other_id = analyst.id, other.id
     commitments = [(c.id, [d.id for d in index.dimensions_of(c)]) for c in index.commitments]
     members = [m.id for m in index.members]

@@ -25,7 +25,7 @@ _serial = itertools.count(1)
 def make_user(session: Session, *, username: str | None = None, role: str = "analyst", password: str | None = None) -> User:
     """A user; the password defaults to `password-<username>`."""
     name = username or f"user{next(_serial)}"
-    return create_user(session, name, role, password or f"password-{name}")
+    return create_user(session, username=name, role=role, password=password or f"password-{name}")
 
 
 def make_item(

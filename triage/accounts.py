@@ -69,7 +69,7 @@ def get_user(session: Session, username: str) -> User | None:
     return session.exec(select(User).where(User.username == username)).first()
 
 
-def create_user(session: Session, username: str, role: str, password: str, display_name: str | None = None) -> User:
+def create_user(session: Session, *, username: str, role: str, password: str, display_name: str | None = None) -> User:
     if not USERNAME.match(username):
         raise InputError(f"invalid user name {username!r}: 2-80 letters, digits, '.', '_', '@' or '-'")
     if role not in ROLES:
@@ -90,14 +90,14 @@ def _require(actor: User, permission: str) -> None:
     authorize(actor, permission, permission)
 
 
-def add_user(session: Session, actor: User, username: str, role: str, password: str | None = None) -> tuple[User, str]:
+def add_user(session: Session, *, actor: User, username: str, role: str, password: str | None = None) -> tuple[User, str]:
     """Create an account for someone else; returns (user, password) so a generated one can be shown once."""
     _require(actor, "manage")
     password = password or generate_password()
-    return create_user(session, username.strip(), role, password), password
+    return create_user(session, username=username.strip(), role=role, password=password), password
 
 
-def set_role(session: Session, actor: User, user: User, role: str) -> User:
+def set_role(session: Session, *, actor: User, user: User, role: str) -> User:
     _require(actor, "manage")
     if role not in ROLES:
         raise InputError(f"unknown role {role!r}: use {', '.join(ROLES)}")
@@ -108,7 +108,7 @@ def set_role(session: Session, actor: User, user: User, role: str) -> User:
     return user
 
 
-def set_active(session: Session, actor: User, user: User, active: bool) -> User:
+def set_active(session: Session, *, actor: User, user: User, active: bool) -> User:
     """Deactivate (or reactivate) an account; a deactivated user's web sessions end at once."""
     _require(actor, "manage")
     if user.id == actor.id and not active:
@@ -130,7 +130,7 @@ def _end_sessions(session: Session, user: User, keep: str | None = None) -> None
             session.delete(web_session)
 
 
-def set_password(session: Session, user: User, password: str, *, temporary: bool = False, keep_session: str | None = None) -> User:
+def set_password(session: Session, *, user: User, password: str, temporary: bool = False, keep_session: str | None = None) -> User:
     """Store a new password (policy checked) and end the user's other web sessions. A temporary
     one must be replaced at the next login."""
     check_password(password, user.username)
@@ -141,7 +141,7 @@ def set_password(session: Session, user: User, password: str, *, temporary: bool
     return user
 
 
-def change_own_password(session: Session, user: User, current: str, new: str, repeat: str, *, keep_session: str | None = None) -> User:
+def change_own_password(session: Session, *, user: User, current: str, new: str, repeat: str, keep_session: str | None = None) -> User:
     """The user changes their own password: the current one is checked first."""
     problems = []
     if not verify_password(user, current):
@@ -153,25 +153,25 @@ def change_own_password(session: Session, user: User, current: str, new: str, re
     problems += [Problem(p, field="new_password") for p in password_problems(new, user.username)]
     if problems:
         raise InputError(problems)
-    return set_password(session, user, new, keep_session=keep_session)
+    return set_password(session, user=user, password=new, keep_session=keep_session)
 
 
-def reset_password(session: Session, actor: User, user: User) -> str:
+def reset_password(session: Session, *, actor: User, user: User) -> str:
     """An admin gives someone a temporary password (shown once), to be changed at first login;
     their sessions end at once."""
     _require(actor, "manage")
     password = generate_password()
-    set_password(session, user, password, temporary=True)
+    set_password(session, user=user, password=password, temporary=True)
     return password
 
 
-def demo_login(session: Session, username: str = "demo", role: str = "admin") -> tuple[User, str]:
+def demo_login(session: Session, *, username: str = "demo", role: str = "admin") -> tuple[User, str]:
     """A login for the demo: the account is created if missing and gets a fresh random password
     each time, which must be changed at the first login (it really is one-time)."""
     password = generate_password()
     user = get_user(session, username)
     if user is None:
-        user = create_user(session, username, role, password, display_name="Demo")
+        user = create_user(session, username=username, role=role, password=password, display_name="Demo")
     else:
         user.password_hash = hash_password(password)
         user.active = True

@@ -88,11 +88,11 @@ def prepare(settings: Settings) -> DemoResult:
     ingested = ingest_samples(settings)
     classified = classify_pending(settings, backend="rules")
     with db.session_scope(settings.database_url) as session:
-        user, password = demo_login(session, DEMO_USER)
+        user, password = demo_login(session, username=DEMO_USER)
         index = CatalogueIndex.load(session)
         evidence = ImportResult()
         for path in sample_evidence(index.catalogue.id):  # every commitment that has samples
-            one = import_evidence(session, index, path, user.username)
+            one = import_evidence(session, index, path=path, username=user.username)
             evidence.lines += one.lines
             evidence.accepted += one.accepted
             evidence.commitments.append(int(path.stem.split("-c")[-1].removesuffix("-evidence")))

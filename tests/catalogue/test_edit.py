@@ -31,8 +31,8 @@ def c7_text() -> str:
 @pytest.fixture
 def lead(loaded_db):
     with db.session_scope(loaded_db) as s:
-        create_user(s, "lea", "lead", "a-long-password-1")
-        create_user(s, "ana", "analyst", "a-long-password-2")
+        create_user(s, username="lea", role="lead", password="a-long-password-1")
+        create_user(s, username="ana", role="analyst", password="a-long-password-2")
     return loaded_db
 
 
@@ -84,7 +84,7 @@ def test_references_are_checked_like_the_file(lead):
 def test_a_change_to_final_scores_is_shown_before_it_is_saved(lead):
     with db.session_scope(lead) as s:
         index = CatalogueIndex.load(s)
-        import_evidence(s, index, C19_EVIDENCE, "lea")
+        import_evidence(s, index, path=C19_EVIDENCE, username="lea")
         canada = index.member("Canada")
         row = s.exec(select(Score).where(Score.commitment_id == index.commitment(19).id, Score.member_id == canada.id)).one()
         assert row.suggested == 0

@@ -45,7 +45,7 @@ def server(tmp_path):
     db.migrate(url)
     with db.session_scope(url) as s:
         sync_catalogue(s, load_catalogue(catalogue), catalogue)
-        create_user(s, "lea", "lead", PASSWORD)
+        create_user(s, username="lea", role="lead", password=PASSWORD)
         store_item(
             s,
             ItemDraft(title=COAL[0], text=COAL[1], published_at=dt.datetime(2024, 10, 1, tzinfo=dt.UTC)),

@@ -85,7 +85,7 @@ def test_scores_and_report_per_catalogue(migrated_db, tmp_path):
     add_items(migrated_db, draft(SMUGGLING_TITLE, SMUGGLING_TEXT, publisher="Europol", published_at=dt.datetime(2024, 12, 6, tzinfo=dt.UTC)))
     classify_pending(Settings(), backend="rules")
     with db.session_scope(migrated_db) as s:
-        lead = create_user(s, "lead", "lead", "a-long-password-1")
+        lead = create_user(s, username="lead", role="lead", password="a-long-password-1")
         for sug in s.exec(select(Suggestion)).all():
             cid = s.get(CommitmentRow, sug.commitment_id).catalogue_id
             decide(s, CatalogueIndex.load(s, cid), suggestion_id=sug.id, user=lead, action=DecisionAction.ACCEPT, version=sug.version)

@@ -115,7 +115,7 @@ def test_decisions_are_labels(loaded_db):
     classify_pending(Settings(), backend="rules")
     with db.session_scope(loaded_db) as s:
         index = CatalogueIndex.load(s)
-        ana = create_user(s, "ana", "analyst", "correct-horse-battery")
+        ana = create_user(s, username="ana", role="analyst", password="correct-horse-battery")
         rows = s.exec(select(Suggestion).order_by(Suggestion.id)).all()
         for sg in rows:
             if sg.item_id == ids[0]:

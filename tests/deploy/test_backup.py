@@ -30,8 +30,8 @@ def populate(url: str) -> None:
     classify_pending(settings, backend="rules")
     with db.session_scope(url) as s:
         index = CatalogueIndex.load(s)
-        ana = create_user(s, "ana", "analyst", "correct horse battery")
-        create_user(s, "lead", "lead", "correct horse battery staple")
+        ana = create_user(s, username="ana", role="analyst", password="correct horse battery")
+        create_user(s, username="lead", role="lead", password="correct horse battery staple")
         s.flush()
         ids = list(s.exec(select(Suggestion.id).order_by(Suggestion.id)))[:3]
         decide(s, index, suggestion_id=ids[0], user=ana, action="accept", version=1)

@@ -109,16 +109,16 @@ def test_undo_restores_the_previous_state(session, world):
     decide(session, index, suggestion_id=world.suggestions[3], user=ana, action="accept", version=1)
     session.commit()
     assert _score(session, index, "Japan").suggested == 0
-    u = undo_last(session, index, ana)
+    u = undo_last(session, index, user=ana)
     session.commit()
     assert u.action == "undo" and u.after["undoes"] and u.status_after == "pending"
     assert session.get(Suggestion, world.suggestions[3]).status == "pending"
     assert _score(session, index, "Japan").suggested == -1
-    undo_last(session, index, ana)  # and the one before
+    undo_last(session, index, user=ana)  # and the one before
     session.commit()
     assert session.get(Suggestion, world.suggestions[2]).status == "pending"
     with pytest.raises(InputError, match="nothing to undo"):
-        undo_last(session, index, ana)
+        undo_last(session, index, user=ana)
     assert [d.action for d in history(session, [world.suggestions[2]])] == ["accept", "undo"]
 
 
@@ -129,14 +129,14 @@ def test_undo_refused_after_someone_else_decided(session, world):
     decide(session, index, suggestion_id=world.suggestions[0], user=bob, action="reject", version=2, reason="wrong_member")
     session.commit()
     with pytest.raises(Conflict, match="decided again"):
-        undo_last(session, index, ana)
+        undo_last(session, index, user=ana)
 
 
 def test_bulk_reject_skips_conflicts(session, world):
     index, ana = _ctx(session, world)
     decide(session, index, suggestion_id=world.suggestions[0], user=ana, action="accept", version=1)
     session.commit()
-    result = bulk_reject(session, index, ana, [(sid, 1) for sid in world.suggestions], reason="not_relevant")
+    result = bulk_reject(session, index, user=ana, selection=[(sid, 1) for sid in world.suggestions], reason="not_relevant")
     session.commit()
     assert result.conflicts == [world.suggestions[0]]
     assert result.decided == world.suggestions[1:]

@@ -161,21 +161,21 @@ def test_assignments_scope_the_queue(session, world, many):
     index = many
     lead, ana, bob = (session.get(User, i) for i in (world.lead, world.analyst, world.analyst2))
     with pytest.raises(Forbidden):
-        assign(session, index, ana, bob, 19, "japan")
-    a = assign(session, index, lead, ana, 19, "japan")
-    assert assign(session, index, lead, ana, 19, "japan").id == a.id  # idempotent
+        assign(session, index, lead=ana, analyst=bob, commitment=19, member="japan")
+    a = assign(session, index, lead=lead, analyst=ana, commitment=19, member="japan")
+    assert assign(session, index, lead=lead, analyst=ana, commitment=19, member="japan").id == a.id  # idempotent
     session.commit()
     mine = q.page(session, index, q.parse_filter({}, index), ana.id, limit=100)
     assert mine.scope.assigned is True and {index.member_by_id(r.member_id).key for r in mine.rows} == {"japan"}
     assert len(q.page(session, index, q.parse_filter({"scope": "all"}, index), ana.id, limit=100).rows) == 34
     assert q.page(session, index, q.parse_filter({}, index), bob.id, limit=100).scope.assigned is False
-    assign(session, index, lead, bob, 19, None)
-    assert reassign(session, lead, ana, bob) == 1
+    assign(session, index, lead=lead, analyst=bob, commitment=19, member=None)
+    assert reassign(session, lead=lead, source=ana, target=bob) == 1
     session.commit()
     assert [(v.user, v.member) for v in list_assignments(session, index)] == [("bob", None), ("bob", "Japan")]
-    unassign(session, lead, list_assignments(session, index)[0].id)
+    unassign(session, lead=lead, assignment_id=list_assignments(session, index)[0].id)
     with pytest.raises(InputError):
-        assign(session, index, lead, ana, 99, None)
+        assign(session, index, lead=lead, analyst=ana, commitment=99, member=None)
 
 
 def test_manual_evidence_goes_through_the_same_checks(session, world):
@@ -194,17 +194,17 @@ def test_manual_evidence_goes_through_the_same_checks(session, world):
         quote="smugglers were jailed",
         action_date=dt.date(2024, 8, 1),
     )
-    item, sug = add_evidence(session, index, ana, evidence)
+    item, sug = add_evidence(session, index, user=ana, evidence=evidence)
     assert item.origin == "manual" and item.created_by_id == ana.id and item.status == "classified"
     assert sug.agent == "analyst:ana" and sug.quote_verified and sug.status == "pending"
-    again_item, again = add_evidence(session, index, ana, evidence)
+    again_item, again = add_evidence(session, index, user=ana, evidence=evidence)
     assert (again_item.id, again.id) == (item.id, sug.id)  # the same story is stored once
     with pytest.raises(InputError) as err:
         add_evidence(
             session,
             index,
-            ana,
-            ManualEvidence(
+            user=ana,
+            evidence=ManualEvidence(
                 url="ftp://x",
                 title="",
                 publisher="p",

@@ -34,9 +34,9 @@ PUBLISHED_C19 = {
 def people(loaded_db) -> str:
     """An analyst (ana), a lead (lea) and an admin (adm)."""
     with db.session_scope(loaded_db) as s:
-        create_user(s, "ana", "analyst", "password-ana")
-        create_user(s, "lea", "lead", "password-lea")
-        create_user(s, "adm", "admin", "password-adm")
+        create_user(s, username="ana", role="analyst", password="password-ana")
+        create_user(s, username="lea", role="lead", password="password-lea")
+        create_user(s, username="adm", role="admin", password="password-adm")
     return loaded_db
 
 
@@ -44,7 +44,7 @@ def people(loaded_db) -> str:
 def imported(people) -> str:
     """The commitment-19 evidence of tests/data imported as accepted by ana."""
     with db.session_scope(people) as s:
-        import_evidence(s, CatalogueIndex.load(s), C19_EVIDENCE, "ana")
+        import_evidence(s, CatalogueIndex.load(s), path=C19_EVIDENCE, username="ana")
     return people
 
 

@@ -89,7 +89,7 @@ def _footnotes(md: str) -> list[tuple[int, str]]:
 
 def _import(url, path):
     with db.session_scope(url) as s:
-        return import_evidence(s, CatalogueIndex.load(s), path, "ana")
+        return import_evidence(s, CatalogueIndex.load(s), path=path, username="ana")
 
 
 def test_chapter_draft_in_the_groups_layout(people, tmp_path, cli):

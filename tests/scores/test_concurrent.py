@@ -152,7 +152,7 @@ def test_score_import_loses_to_a_lead(imported, session_for, tmp_path, monkeypat
     monkeypatch.setattr(scores_import, "score_row", row_then_a_lead_acts)
     s = session_for(imported)
     with pytest.raises(Conflict):
-        scores_import.import_scores(s, CatalogueIndex.load(s), table, "adm")
+        scores_import.import_scores(s, CatalogueIndex.load(s), path=table, username="adm")
     s.rollback()
     trail = _changes(imported)
     assert [(c.new_final, c.origin) for c in trail] == [(0, "lead")]  # Canada's imported cell is not written either

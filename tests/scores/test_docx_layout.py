@@ -41,7 +41,7 @@ def test_whole_report_table_fits_without_broken_words(imported, session_for, tmp
     from pypdf import PdfReader
 
     s = session_for(imported)
-    data = export_report(s, CatalogueIndex.load(s), "docx").data
+    data = export_report(s, CatalogueIndex.load(s), fmt="docx").data
     assert isinstance(data, bytes)
     doc = Document(io.BytesIO(data))
     table = doc.tables[0]

@@ -147,9 +147,9 @@ def test_export_files_for_downloads(imported):
 
     with db.session_scope(imported) as s:
         index = CatalogueIndex.load(s)
-        xlsx = export_scores(s, index, "XLSX")
-        report = export_report(s, index, "md", 19)
-        evidence = export_evidence(s, index, "json", 19)
+        xlsx = export_scores(s, index, fmt="XLSX")
+        report = export_report(s, index, fmt="md", commitment=19)
+        evidence = export_evidence(s, index, fmt="json", commitment=19)
     assert (xlsx.filename, xlsx.binary) == ("2024-apulia-interim-scores.xlsx", True)
     assert xlsx.media_type.endswith("spreadsheetml.sheet") and xlsx.data[:2] == b"PK"
     assert report.filename == "2024-apulia-interim-c19.md" and report.data.startswith("## 19. Migration and Refugees")
@@ -167,12 +167,12 @@ def test_any_text_is_safe_in_every_format(imported, session_for):
     set_final(s, index, commitment=19, member="Japan", score=-1, user=lea, justification="Line one\x0bline two\x01; \uff1dSUM(A1)")
     set_final(s, index, commitment=19, member="Canada", score=1, user=lea, justification="\uff0bcmd; more")
     s.commit()
-    book = load_workbook(io.BytesIO(export_scores(s, index, "xlsx").data))
+    book = load_workbook(io.BytesIO(export_scores(s, index, fmt="xlsx").data))
     texts = [c.value for r in book["Scores"].iter_rows() for c in r if isinstance(c.value, str)]
     assert "Line one line two; \uff1dSUM(A1)" in texts
-    doc = Document(io.BytesIO(export_report(s, index, "docx", 19).data))
+    doc = Document(io.BytesIO(export_report(s, index, fmt="docx", commitment=19).data))
     assert any("Line one line two" in p.text for p in doc.paragraphs)
-    data = export_scores(s, index, "csv").data
+    data = export_scores(s, index, fmt="csv").data
     assert '"\'\uff0bcmd; more"' in data
     rows = list(csv.DictReader(io.StringIO(data)))
     assert next(r for r in rows if r["member"] == "Canada" and r["commitment"] == "19")["justification"] == "'\uff0bcmd; more"

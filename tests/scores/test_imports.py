@@ -27,7 +27,7 @@ def counts(url) -> dict[str, int]:
 
 def _run(url, path, user="ana"):
     with db.session_scope(url) as s:
-        return import_evidence(s, CatalogueIndex.load(s), path, user)
+        return import_evidence(s, CatalogueIndex.load(s), path=path, username=user)
 
 
 def _line(**over) -> dict:
@@ -204,7 +204,7 @@ def test_bad_score_tables_are_refused_whole(people, tmp_path, body, expected):
     path.write_text(body, encoding="utf-8")
     before = counts(people)
     with pytest.raises(InputError) as err, db.session_scope(people) as s:
-        import_scores(s, CatalogueIndex.load(s), path)
+        import_scores(s, CatalogueIndex.load(s), path=path)
     messages = [str(p) for p in err.value.problems]
     for fragment in expected:
         assert any(fragment in m for m in messages), (fragment, messages)
@@ -215,9 +215,9 @@ def test_score_import_with_an_author(people, tmp_path):
     path = tmp_path / "s.csv"
     path.write_text("\ufeffCommitment,Member,Score,Notes\n19,Japan,0,printed\n", encoding="utf-8")
     with db.session_scope(people) as s, pytest.raises(InputError, match="may not set final scores"):
-        import_scores(s, CatalogueIndex.load(s), path, "ana")
+        import_scores(s, CatalogueIndex.load(s), path=path, username="ana")
     with db.session_scope(people) as s:
-        result = import_scores(s, CatalogueIndex.load(s), path, "lea")
+        result = import_scores(s, CatalogueIndex.load(s), path=path, username="lea")
         assert result.changed == 1
         change = s.exec(select(ScoreChange)).one()
         assert change.user_id is not None and change.justification == "Imported from s.csv."

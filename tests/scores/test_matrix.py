@@ -79,7 +79,7 @@ def test_full_table_averages_match_independent_arithmetic(people, tmp_path, cli)
     path = tmp_path / "published.csv"
     write_csv(path, table)
     with db.session_scope(people) as s:
-        assert import_scores(s, CatalogueIndex.load(s), path).rows == 160
+        assert import_scores(s, CatalogueIndex.load(s), path=path).rows == 160
     with db.session_scope(people) as s:
         matrix = load_matrix(s, CatalogueIndex.load(s))
     averages = matrix.averages("score")

@@ -55,10 +55,10 @@ def seed(url: str) -> Seeded:
     with db.session_scope(url) as s:
         index = CatalogueIndex.load(s)
         users = {
-            "ana": create_user(s, "ana", "analyst", PASSWORDS["ana"]).id,
-            "bob": create_user(s, "bob", "analyst", PASSWORDS["bob"]).id,
-            "lea": create_user(s, "lea", "lead", PASSWORDS["lea"]).id,
-            "adam": create_user(s, "adam", "admin", PASSWORDS["adam"]).id,
+            "ana": create_user(s, username="ana", role="analyst", password=PASSWORDS["ana"]).id,
+            "bob": create_user(s, username="bob", role="analyst", password=PASSWORDS["bob"]).id,
+            "lea": create_user(s, username="lea", role="lead", password=PASSWORDS["lea"]).id,
+            "adam": create_user(s, username="adam", role="admin", password=PASSWORDS["adam"]).id,
         }
         s.add(Source(id="jp-mofa", url="https://www.mofa.go.jp/rss.xml", member="japan", publisher="Ministry of Foreign Affairs", language="ja"))
         s.flush()

@@ -89,7 +89,7 @@ def scores_server(tmp_path_factory):
     as accepted (its own server: the review tests above change the seeded suggestions)."""
     seeded = seed(_database(tmp_path_factory, "scores"))
     with db.session_scope(seeded.url) as s:
-        import_evidence(s, CatalogueIndex.load(s), C19_EVIDENCE, "ana")
+        import_evidence(s, CatalogueIndex.load(s), path=C19_EVIDENCE, username="ana")
     yield from _serve(seeded)
 
 

@@ -33,8 +33,8 @@ def busy(loaded_db):
     ids = []
     with db.session_scope(loaded_db) as s:
         index = CatalogueIndex.load(s)
-        create_user(s, "ana", "analyst", "password-ana")
-        create_user(s, "bob", "analyst", "password-bob")
+        create_user(s, username="ana", role="analyst", password="password-ana")
+        create_user(s, username="bob", role="analyst", password="password-bob")
         for n in range(2 * per_analyst):
             item, _ = store_item(
                 s,

@@ -28,7 +28,7 @@ def c19(seeded):
     """The web fixtures' users and pending suggestions, plus the commitment-19 evidence of
     tests/data imported as accepted by ana (the published assessment: +0.38, 69%)."""
     with db.session_scope(seeded.url) as s:
-        import_evidence(s, CatalogueIndex.load(s), C19_EVIDENCE, "ana")
+        import_evidence(s, CatalogueIndex.load(s), path=C19_EVIDENCE, username="ana")
     return seeded
 
 

@@ -26,7 +26,7 @@ def import_file(
     """Record each line as an item, suggestions and accepted decisions; all or nothing; re-runs add nothing."""
     settings = open_settings()
     with console.status("Importing evidence…"), db.session_scope(settings.database_url) as session:
-        result = import_evidence(session, CatalogueIndex.load(session), file, as_user)
+        result = import_evidence(session, CatalogueIndex.load(session), path=file, username=as_user)
     console.print(
         f"{result.lines} lines: {result.items_created} new items ({result.items_existing} already stored), "
         f"{result.suggestions_created} new suggestions, {result.accepted} accepted, "

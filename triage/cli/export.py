@@ -20,7 +20,7 @@ OUT = typer.Option(None, "--out", "-o", help="File to write (text formats defaul
 def _run(make, fmt: str, out: Path | None, **kwargs) -> None:
     settings = open_settings()
     with db.session_scope(settings.database_url) as session:
-        result = make(session, CatalogueIndex.load(session), fmt, **kwargs)
+        result = make(session, CatalogueIndex.load(session), fmt=fmt, **kwargs)
     write_export(result.data, out, fmt.lower())
 
 

@@ -112,5 +112,5 @@ def import_file(
     """Load a published score table as final scores; all or nothing; re-runs change nothing."""
     settings = open_settings()
     with db.session_scope(settings.database_url) as session:
-        result = import_scores(session, CatalogueIndex.load(session), file, as_user)
+        result = import_scores(session, CatalogueIndex.load(session), path=file, username=as_user)
     console.print(f"{result.rows} cells ({result.not_assessed} not assessed): {result.changed} changed.")

@@ -41,7 +41,7 @@ def add(
     settings = open_settings()
     password = _read_password()
     with db.session_scope(settings.database_url) as session:
-        user = create_user(session, name, role, password, display_name)
+        user = create_user(session, username=name, role=role, password=password, display_name=display_name)
         console.print(f"created {user.role} [bold]{user.username}[/]")
 
 
@@ -73,7 +73,7 @@ def passwd(
         user = get_user(session, name)
         if user is None:
             raise InputError(f"no user {name!r} (see `triage users list`)")
-        set_password(session, user, password, temporary=temporary)
+        set_password(session, user=user, password=password, temporary=temporary)
     if temporary:
         console.print(f"temporary password for [bold]{name}[/] (shown once; to be changed at the next login):", highlight=False)
         console.print(password, markup=False, highlight=False)

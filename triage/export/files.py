@@ -52,13 +52,13 @@ def _commitment(index: CatalogueIndex, number: int | None) -> None:
         index.resolve(commitment=number)
 
 
-def export_scores(session: Session, index: CatalogueIndex, fmt: str) -> ExportFile:
+def export_scores(session: Session, index: CatalogueIndex, *, fmt: str) -> ExportFile:
     fmt = _format(fmt, SCORE_FORMATS)
     data = SCORE_FORMATS[fmt](load_matrix(session, index))
     return ExportFile(f"{index.catalogue.id}-scores.{fmt}", MEDIA_TYPES[fmt], data)
 
 
-def export_evidence(session: Session, index: CatalogueIndex, fmt: str, commitment: int | None = None) -> ExportFile:
+def export_evidence(session: Session, index: CatalogueIndex, *, fmt: str, commitment: int | None = None) -> ExportFile:
     fmt = _format(fmt, EVIDENCE_FORMATS)
     _commitment(index, commitment)
     data = EVIDENCE_FORMATS[fmt](evidence_rows(session, index, commitment, context=True))
@@ -66,7 +66,7 @@ def export_evidence(session: Session, index: CatalogueIndex, fmt: str, commitmen
     return ExportFile(f"{index.catalogue.id}-evidence{part}.{fmt}", MEDIA_TYPES[fmt], data)
 
 
-def export_report(session: Session, index: CatalogueIndex, fmt: str, commitment: int | None = None, first_footnote: int = 1) -> ExportFile:
+def export_report(session: Session, index: CatalogueIndex, *, fmt: str, commitment: int | None = None, first_footnote: int = 1) -> ExportFile:
     """A report draft; footnotes are numbered from `first_footnote` (a chapter inside a longer report)."""
     fmt = _format(fmt, REPORT_FORMATS)
     _commitment(index, commitment)

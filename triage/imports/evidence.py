@@ -260,7 +260,7 @@ def _agent(session: Session, base: str, item_id: int, member_id: int, commitment
     return f"{base}:{hashlib.sha256(normalise_text(line.text).encode()).hexdigest()[:10]}"
 
 
-def import_evidence(session: Session, index: CatalogueIndex, path: Path, username: str) -> ImportResult:
+def import_evidence(session: Session, index: CatalogueIndex, *, path: Path, username: str) -> ImportResult:
     """Check the whole file, then record it; the caller's transaction makes it all or nothing."""
     user = import_user(session, username)
     lines = check_file(Path(path), index)

@@ -112,7 +112,7 @@ def check_file(path: Path, index: CatalogueIndex) -> list[ScoreLine]:
     return lines
 
 
-def import_scores(session: Session, index: CatalogueIndex, path: Path, username: str | None = None) -> ScoreImportResult:
+def import_scores(session: Session, index: CatalogueIndex, *, path: Path, username: str | None = None) -> ScoreImportResult:
     """Check the whole table, then set every cell; the caller's transaction makes it all or nothing."""
     user = None
     if username is not None:

@@ -43,7 +43,7 @@ def list_assignments(session: Session, index: CatalogueIndex, user_id: int | Non
     return sorted(out, key=lambda v: (v.user, v.commitment, v.member or ""))
 
 
-def assign(session: Session, index: CatalogueIndex, lead: User, analyst: User, commitment: int, member: str | None) -> Assignment:
+def assign(session: Session, index: CatalogueIndex, *, lead: User, analyst: User, commitment: int, member: str | None) -> Assignment:
     _require_lead(lead)
     if not analyst.active:
         raise InputError(f"{analyst.username} is deactivated")
@@ -70,7 +70,7 @@ def assign(session: Session, index: CatalogueIndex, lead: User, analyst: User, c
     return row
 
 
-def unassign(session: Session, lead: User, assignment_id: int) -> None:
+def unassign(session: Session, *, lead: User, assignment_id: int) -> None:
     _require_lead(lead)
     row = session.get(Assignment, assignment_id)
     if row is None:
@@ -78,7 +78,7 @@ def unassign(session: Session, lead: User, assignment_id: int) -> None:
     session.delete(row)
 
 
-def reassign(session: Session, lead: User, source: User, target: User) -> int:
+def reassign(session: Session, *, lead: User, source: User, target: User) -> int:
     """Hand all of one analyst's assignments to another (leave, illness, rebalancing)."""
     _require_lead(lead)
     if source.id == target.id:

@@ -212,17 +212,17 @@ def _edit_extra(session: Session, suggestion: Suggestion, before: EvidenceState,
 # --- end of issue 13's hunk
 
 
-def undo_last(session: Session, index: CatalogueIndex, user: User) -> Decision:
+def undo_last(session: Session, index: CatalogueIndex, *, user: User) -> Decision:
     """Undo the user's most recent decision that is not undone yet; when it was part of a bulk
     action, every decision of that action is undone together (the last one is returned).
 
     Refused with a Conflict, and nothing undone, when someone else has decided any of the same
     suggestions since.
     """
-    return undo_last_action(session, index, user)[-1]
+    return undo_last_action(session, index, user=user)[-1]
 
 
-def undo_last_action(session: Session, index: CatalogueIndex, user: User) -> list[Decision]:
+def undo_last_action(session: Session, index: CatalogueIndex, *, user: User) -> list[Decision]:
     """As undo_last, returning the undo decision of every suggestion restored."""
     if not can(user, "review"):
         raise Forbidden(f"{user.username} may not review")
@@ -277,7 +277,7 @@ class BulkResult:
 
 
 def bulk_reject(
-    session: Session, index: CatalogueIndex, user: User, selection: list[tuple[int, int]], reason: str, note: str | None = None
+    session: Session, index: CatalogueIndex, *, user: User, selection: list[tuple[int, int]], reason: str, note: str | None = None
 ) -> BulkResult:
     """Reject (suggestion id, version) pairs; each stands alone, so one conflict spoils nothing else.
     They share a batch id: one undo restores them all."""

@@ -50,7 +50,7 @@ def check(evidence: ManualEvidence, index: CatalogueIndex) -> list[Problem]:
     return problems
 
 
-def add_evidence(session: Session, index: CatalogueIndex, user: User, evidence: ManualEvidence) -> tuple[Item, Suggestion]:
+def add_evidence(session: Session, index: CatalogueIndex, *, user: User, evidence: ManualEvidence) -> tuple[Item, Suggestion]:
     """Store the item (or find the same story already stored) and the analyst's suggestion."""
     if not can(user, "review"):
         raise Forbidden(f"{user.username} may not add evidence")

@@ -33,7 +33,7 @@ async def change_password(request: Request, viewer: Viewer = Depends(current_vie
     def work():
         try:
             user = db.merge(viewer.user)
-            change_own_password(db, user, current, new, repeat, keep_session=viewer.session_id)
+            change_own_password(db, user=user, current=current, new=new, repeat=repeat, keep_session=viewer.session_id)
             flash(db, viewer, "Password changed. Your other sessions were logged out.")
             db.commit()
             return None

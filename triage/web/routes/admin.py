@@ -37,7 +37,11 @@ async def create(request: Request, viewer: Viewer = Depends(current_viewer), db:
     form = await request.form()
     try:
         user, password = add_user(
-            db, viewer.user, str(form.get("username") or ""), str(form.get("role") or ""), str(form.get("password") or "") or None
+            db,
+            actor=viewer.user,
+            username=str(form.get("username") or ""),
+            role=str(form.get("role") or ""),
+            password=str(form.get("password") or "") or None,
         )
         db.commit()
     except InputError as exc:
@@ -58,7 +62,7 @@ def _target(db: Session, user_id: Id) -> User:
 async def change_role(request: Request, user_id: Id, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
     require(viewer, "manage")
     form = await request.form()
-    set_role(db, viewer.user, _target(db, user_id), str(form.get("role") or ""))
+    set_role(db, actor=viewer.user, user=_target(db, user_id), role=str(form.get("role") or ""))
     db.commit()
     return RedirectResponse("/admin/users", status_code=303)
 
@@ -70,7 +74,7 @@ async def change_active(request: Request, user_id: Id, viewer: Viewer = Depends(
     value = str(form.get("active") or "")
     if value not in ("yes", "no"):
         raise InputError("active: yes or no")
-    set_active(db, viewer.user, _target(db, user_id), value == "yes")
+    set_active(db, actor=viewer.user, user=_target(db, user_id), active=value == "yes")
     db.commit()
     return RedirectResponse("/admin/users", status_code=303)
 
@@ -93,6 +97,6 @@ def reset(request: Request, user_id: Id, viewer: Viewer = Depends(current_viewer
     """A temporary password, shown once on this response, to be changed at the user's next login."""
     require(viewer, "manage")
     target = _target(db, user_id)
-    password = reset_password(db, viewer.user, target)
+    password = reset_password(db, actor=viewer.user, user=target)
     db.commit()
     return _users_page(request, db, reset={"username": target.username, "password": password})

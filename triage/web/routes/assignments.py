@@ -44,7 +44,7 @@ async def add_assignment(request: Request, viewer: Viewer = Depends(current_view
     except ValueError:
         raise InputError("commitment: choose a commitment") from None
     index = catalogue_index(request, db)
-    assign(db, index, viewer.user, _user(db, form.get("user")), commitment, str(form.get("member") or "") or None)
+    assign(db, index, lead=viewer.user, analyst=_user(db, form.get("user")), commitment=commitment, member=str(form.get("member") or "") or None)
     flash(db, viewer, "Done: assigned.")
     db.commit()
     return RedirectResponse("/assignments", status_code=303)
@@ -53,7 +53,7 @@ async def add_assignment(request: Request, viewer: Viewer = Depends(current_view
 @router.post("/assignments/{assignment_id}/delete")
 def remove_assignment(assignment_id: Id, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
     require(viewer, "assign")
-    unassign(db, viewer.user, assignment_id)
+    unassign(db, lead=viewer.user, assignment_id=assignment_id)
     flash(db, viewer, "Done: removed.")
     db.commit()
     return RedirectResponse("/assignments", status_code=303)
@@ -63,7 +63,7 @@ def remove_assignment(assignment_id: Id, viewer: Viewer = Depends(current_viewer
 async def move_assignments(request: Request, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
     require(viewer, "assign")
     form = await request.form()
-    reassign(db, viewer.user, _user(db, form.get("from_user")), _user(db, form.get("to_user")))
+    reassign(db, lead=viewer.user, source=_user(db, form.get("from_user")), target=_user(db, form.get("to_user")))
     flash(db, viewer, "Done: reassigned.")
     db.commit()
     return RedirectResponse("/assignments", status_code=303)

@@ -134,7 +134,7 @@ async def create_evidence(request: Request, viewer: Viewer = Depends(current_vie
         try:
             evidence = _parse(values)
             index = catalogue_index(request, db)
-            _item, suggestion = add_evidence(db, index, viewer.user, evidence)
+            _item, suggestion = add_evidence(db, index, user=viewer.user, evidence=evidence)
             db.commit()
             request.app.state.counts_cache.invalidate()
             return suggestion.id, None

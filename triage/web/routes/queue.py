@@ -119,7 +119,7 @@ async def bulk(request: Request, viewer: Viewer = Depends(current_viewer), db: S
             chosen = q.matching(db, index, f, viewer.user.id)
             if len(chosen) != confirmed:
                 raise Conflict(f"the filter now matches {len(chosen)} suggestions, not the {confirmed} you confirmed; nothing was rejected")
-        result = bulk_reject(db, index, viewer.user, chosen, reason, note)
+        result = bulk_reject(db, index, user=viewer.user, selection=chosen, reason=reason, note=note)
         text = f"Rejected {len(result.decided)}; {len(result.conflicts)} had changed meanwhile and were left alone."
         flash(db, viewer, text, "ok" if not result.conflicts else "problem")
         db.commit()

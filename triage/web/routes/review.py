@@ -206,7 +206,7 @@ async def undo(request: Request, viewer: Viewer = Depends(current_viewer), db: S
     def work():
         index = catalogue_index(request, db)
         f = filter_from(request, index, str(form.get("back") or ""))  # a bad field refuses before the undo
-        undone = undo_last_action(db, index, viewer.user)
+        undone = undo_last_action(db, index, user=viewer.user)
         if len(undone) > 1:
             flash(db, viewer, f"Undone: {len(undone)} suggestions of that bulk action are {undone[-1].status_after} again.")
         db.commit()

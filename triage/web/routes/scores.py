@@ -85,19 +85,19 @@ def _commitment_param(request: Request) -> int | None:
 @router.get("/export/scores.{fmt}")
 def download_scores(request: Request, fmt: str, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
     require(viewer, "review")
-    return _download(export_scores(db, catalogue_index(request, db), fmt))
+    return _download(export_scores(db, catalogue_index(request, db), fmt=fmt))
 
 
 @router.get("/export/evidence.{fmt}")
 def download_evidence(request: Request, fmt: str, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
     require(viewer, "review")
-    return _download(export_evidence(db, catalogue_index(request, db), fmt, _commitment_param(request)))
+    return _download(export_evidence(db, catalogue_index(request, db), fmt=fmt, commitment=_commitment_param(request)))
 
 
 @router.get("/export/report.{fmt}")
 def download_report(request: Request, fmt: str, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
     require(viewer, "review")
-    return _download(export_report(db, catalogue_index(request, db), fmt, _commitment_param(request)))
+    return _download(export_report(db, catalogue_index(request, db), fmt=fmt, commitment=_commitment_param(request)))
 
 
 # --- a cell: its evidence and its final score ---------------------------------------------------
