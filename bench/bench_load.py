@@ -142,6 +142,8 @@ def feed_server() -> ThreadingHTTPServer:
 
 def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     with open(log, "w") as out:
+        # The feeds are served on loopback, which fetches refuse unless told otherwise.
+        env = {"TRIAGE_FETCH_ALLOW_PRIVATE_ADDRESSES": "true", **env}
         return subprocess.Popen([sys.executable, "-m", "triage", *args], env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
 
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import insert
 
 from tests.conftest import CATALOGUE, PG_SKIP, PG_URL, _create_pg_database, _drop_pg_database
-from tests.ingest.conftest import server  # noqa: F401  (the loopback feed server)
+from tests.ingest.conftest import allow_loopback, server  # noqa: F401  (loopback fetches allowed; the loopback feed server)
 from triage import db
 from triage.models import Item
 

@@ -46,13 +46,20 @@ def add_items(url: str, *drafts: ItemDraft) -> list[int]:
     return ids
 
 
+def settings_catalogue_id() -> str:
+    from triage.catalogue import load_catalogue
+
+    return load_catalogue(Settings().catalogue).id
+
+
 def bundled_candidates(n: int) -> list:
     """The first n bundled evidence items that the pre-filter sends to the classifier."""
     settings = Settings()
     _, ruleset = load_ruleset(settings)
     prefilter = Prefilter(ruleset)
     found = []
-    for line in sample_evidence().read_text(encoding="utf-8").splitlines():
+    lines = [line for path in sample_evidence(settings_catalogue_id()) for line in path.read_text(encoding="utf-8").splitlines()]
+    for line in lines:
         row = json.loads(line)
         if prefilter.route(ItemInput(title=row["source_title"], text=row["text"])).candidate:
             found.append(draft(row["source_title"], row["text"]))

@@ -38,7 +38,6 @@ class JobSpec:
     id: str
     func: str  # "module:function": the persisted job store keeps a reference, not code
     trigger: Callable[[Settings], BaseTrigger]
-    hold: Callable[[Settings], float]  # seconds the lease stays taken after a run
     description: str
 
 
@@ -118,24 +117,19 @@ JOBS: list[JobSpec] = [
         "poll-sources",
         "triage.schedule.jobs:poll_sources",
         lambda s: IntervalTrigger(seconds=s.schedule_poll_seconds, start_date=ANCHOR, timezone=dt.UTC),
-        lambda s: s.schedule_poll_seconds / 2,
         "fetch every due source once",
     ),
     JobSpec(
         "classify-new",
         "triage.schedule.jobs:classify_new",
         lambda s: IntervalTrigger(seconds=s.schedule_classify_seconds, start_date=ANCHOR + dt.timedelta(seconds=30), timezone=dt.UTC),
-        lambda s: s.schedule_classify_seconds / 2,
         "classify new items and retry failed ones",
     ),
-    JobSpec(
-        "daily-digest", "triage.schedule.jobs:daily_digest", _digest_trigger, lambda s: 12 * 3600, "new items by member and source, failing sources"
-    ),
+    JobSpec("daily-digest", "triage.schedule.jobs:daily_digest", _digest_trigger, "new items by member and source, failing sources"),
     JobSpec(
         "retrain-learned",
         "triage.schedule.jobs:retrain_learned",
         _learn_trigger,
-        lambda s: 12 * 3600,
         "retrain the learned model when enough new decisions exist",
     ),
 ]

@@ -52,16 +52,7 @@ def highlight(text: str, quote: str | None) -> list[tuple[str, bool]]:
     words = (quote or "").split()
     if not words:
         return [(text, False)] if text else []
-    pattern = re.compile(r"\s+".join(re.escape(w) for w in words), re.IGNORECASE)
-    pieces, pos = [], 0
-    for m in pattern.finditer(text):
-        if m.start() > pos:
-            pieces.append((text[pos : m.start()], False))
-        pieces.append((m.group(0), True))
-        pos = m.end()
-    if pos < len(text):
-        pieces.append((text[pos:], False))
-    return pieces
+    return _split(text, re.compile(r"\s+".join(re.escape(w) for w in words), re.IGNORECASE))
 
 
 def highlight_words(text: str, query: str | None) -> list[tuple[str, bool]]:
@@ -73,8 +64,13 @@ def highlight_words(text: str, query: str | None) -> list[tuple[str, bool]]:
     text = text or ""
     if not words:
         return [(text, False)] if text else []
-    pattern = re.compile("|".join(r"\b" + re.escape(w) + r"\w*" for w in words), re.IGNORECASE)
-    pieces, pos = [], 0
+    return _split(text, re.compile("|".join(r"\b" + re.escape(w) + r"\w*" for w in words), re.IGNORECASE))
+
+
+def _split(text: str, pattern: re.Pattern) -> list[tuple[str, bool]]:
+    """(segment, is_hit) pieces of `text` around the matches of `pattern`."""
+    pieces: list[tuple[str, bool]] = []
+    pos = 0
     for m in pattern.finditer(text):
         if m.start() > pos:
             pieces.append((text[pos : m.start()], False))
