@@ -155,7 +155,7 @@ def test_no_bad_input_is_a_500_on_any_route(app, admin, seeded, capsys):
                     admin.csrf = csrf_of(admin.get("/queue").text)
     with capsys.disabled():
         print(f"\nbad-input requests: {sent}; by status class: {dict(sorted(statuses.items()))}; 500s: {len(failures)}")
-    assert not failures, failures[:20]
+    assert not failures, sorted({(m, p, st) for m, p, _, st, _ in failures})[:40]
     assert sent > 3_000
 
 

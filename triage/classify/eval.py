@@ -192,23 +192,33 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:
     return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4), "tp": tp, "fp": fp, "fn": fn}
 
 
+_INDEXES: dict[int, tuple[Catalogue, CatalogueIndex]] = {}
+
+
+def _index_of(catalogue: Catalogue) -> CatalogueIndex:
+    """The runtime catalogue of a file's catalogue, built once per catalogue object (evaluation checks every item)."""
+    kept = _INDEXES.get(id(catalogue))
+    if kept is None or kept[0] is not catalogue:
+        if len(_INDEXES) > 8:  # a process evaluates a handful of catalogues; keep it bounded
+            _INDEXES.clear()
+        kept = _INDEXES[id(catalogue)] = (catalogue, CatalogueIndex.from_catalogue(catalogue))
+    return kept[1]
+
+
 def _valid(catalogue: Catalogue, classification: Classification) -> tuple[list[tuple[int, str, str, str]], list[str]]:
     """The proposals store_suggestion would accept, by catalogue key; the rest with reasons."""
     ok, invalid = [], []
+    index = _index_of(catalogue)
     for out in classification.proposals:
         p = out.proposal
-        member = catalogue.member(p.member) if p.member else None
-        commitment = catalogue.commitment(p.commitment)
-        if member is None:
-            invalid.append(f"unknown member {p.member!r}")
-        elif commitment is None:
-            invalid.append(f"unknown commitment {p.commitment!r}")
-        elif commitment.dimension(p.dimension) is None:
-            invalid.append(f"commitment {p.commitment} has no dimension {p.dimension!r}")
+        found, problems = index.problems(member=p.member or "", commitment=p.commitment, dimension=p.dimension)
+        if problems:
+            invalid.append("; ".join(x.message for x in problems))
         elif p.strength not in ("strong", "weak"):
             invalid.append(f"strength {p.strength!r}")
         else:
-            ok.append((p.commitment, member.key, p.dimension, p.strength))
+            assert found.member is not None
+            ok.append((p.commitment, found.member.key, p.dimension, p.strength))
     return ok, invalid
 
 

@@ -47,15 +47,10 @@ def assign(session: Session, index: CatalogueIndex, *, lead: User, analyst: User
     _require_lead(lead)
     if not analyst.active:
         raise InputError(f"{analyst.username} is deactivated")
-    c = index.commitment(commitment)
-    if c is None:
-        raise InputError(f"there is no commitment {commitment}")
-    member_id = None
-    if member:
-        m = index.member(member)
-        if m is None:
-            raise InputError(f"unknown member {member!r}")
-        member_id = m.id
+    found = index.resolve(commitment=commitment, member=member or None)
+    c = found.commitment
+    assert c is not None
+    member_id = found.member.id if found.member is not None else None
     existing = session.exec(
         select(Assignment).where(Assignment.user_id == analyst.id, Assignment.commitment_id == c.id, Assignment.member_id == member_id)
     ).first()

@@ -87,8 +87,7 @@ def save_commitment(
 ) -> SaveResult:
     authorize(user, Permission.SCORE, "edit commitments")
     cat = file_catalogue(session, index)
-    if cat.commitment(number) is None:
-        raise InputError(f"unknown commitment {number} in catalogue {cat.id}")
+    CatalogueIndex.from_catalogue(cat).resolve(commitment=number)
     c = check_edit(cat, number, text)
     before = cat.commitment(number)
     result = SaveResult(c, saved=False, changed=changed_fields(before, c), shifts=preview(session, index, c))

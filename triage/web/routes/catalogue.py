@@ -17,6 +17,7 @@ from triage.review.commitments import file_catalogue, save_commitment
 from triage.web import render
 from triage.web.auth import CATALOGUE_COOKIE, Viewer, catalogue_index, current_viewer, get_db, require
 from triage.web.routes import protected
+from triage.web.routes.common import Id
 
 router = protected(prefix="/catalogue")
 
@@ -47,29 +48,38 @@ def commitments_page(request: Request, viewer: Viewer = Depends(current_viewer),
 
 
 @router.get("/commitments/{number}")
-def edit_page(request: Request, number: int, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
+def edit_page(request: Request, number: Id, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
     require(viewer, "score")
     return _page(request, db, number)
 
 
 @router.post("/commitments/{number}")
-async def save(request: Request, number: int, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
+async def save(request: Request, number: Id, viewer: Viewer = Depends(current_viewer), db: Session = Depends(get_db)):
     require(viewer, "score")
     form = await request.form()
     text = str(form.get("content") or "")
     confirm = form.get("confirm") == "yes"
     note = str(form.get("note") or "").strip() or None
+    index = catalogue_index(request, db)
+    if file_catalogue(db, index).commitment(number) is None:
+        raise NotFound(f"no commitment {number} in catalogue {index.catalogue.id}")
     try:
-        result = save_commitment(db, catalogue_index(request, db), number=number, text=text, user=viewer.user, confirm=confirm, note=note)
+        result = save_commitment(db, index, number=number, text=text, user=viewer.user, confirm=confirm, note=note)
     except InputError as exc:
-        db.rollback()  # nothing of a refused edit is kept
-        return _page(request, db, number, text, 400, problems=exc.problems)
+        return _refused(request, db, viewer, number, text, 400, problems=exc.problems)
     if not result.saved:
-        db.rollback()
-        return _page(request, db, number, text, 409, result=result)
+        return _refused(request, db, viewer, number, text, 409, result=result)
     db.commit()
     request.app.state.index_cache.clear()  # the pages' catalogue now has the edit
     return RedirectResponse(f"/catalogue/commitments/{number}?saved={result.version}", status_code=303)
+
+
+def _refused(request: Request, db: Session, viewer: Viewer, number: int, text: str, status_code: int, **extra):
+    """Nothing of a refused edit is kept; the page is built after the rollback, with the viewer reloaded
+    (a rollback expires every loaded row, and the page's navigation reads the viewer's role)."""
+    db.rollback()
+    db.refresh(viewer.user)
+    return _page(request, db, number, text, status_code, **extra)
 
 
 @router.get("/choose/{catalogue_id}")
