@@ -24,6 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from triage import db
 from triage.models import Source, SourceClaim, utcnow
 
 # One claim owner per process: host, pid and a random part (pids are reused in containers).
@@ -69,6 +70,11 @@ def reap_dead_local(session: Session) -> int:
 def claim_due(session: Session, *, owner: str = OWNER, ttl_seconds: float, limit: int | None = None) -> list[Source]:
     """Claim up to `limit` due, unclaimed sources for `owner` and commit; returns them (detached)."""
     reap_dead_local(session)
+    session.commit()  # end the reap's read, so the claim below starts a transaction of its own
+    # SQLite has no row locks: take its write lock before choosing, so a concurrent claimer
+    # waits and then chooses among what is still unclaimed, instead of choosing the same
+    # sources and losing every upsert (nothing fetched twice, but nothing fetched either).
+    db.begin_write(session)
     now = utcnow()
     postgres = session.get_bind().dialect.name == "postgresql"
     query = select(Source).where(*_due(now)).order_by(col(Source.next_fetch_at).is_not(None), col(Source.next_fetch_at), col(Source.id))
