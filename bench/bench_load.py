@@ -26,16 +26,14 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, func, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, insert, text
 from sqlmodel import select
 
-from bench.common import Row, console, percentiles, report
+from bench.common import Row, console, create_database, drop_database, percentiles, report
 from triage import db
 from triage.accounts import create_user
 from triage.catalogue import load_catalogue
@@ -46,27 +44,9 @@ from triage.models import Decision, Item, Source, Suggestion, User, utcnow
 from triage.resources import default_catalogue
 from triage.testing.fake_openai import FakeOpenAIProcess
 
-SERVER = os.environ.get("TRIAGE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 SECONDS = float(os.environ.get("TRIAGE_BENCH_SECONDS", "60"))
 ANALYSTS, WORKERS, QUEUED, BACKLOG, FEEDS, ENTRIES = 20, 2, 6000, 2000, 20, 50
 PASSWORD = "bench-password-1"
-
-
-def _admin():
-    return create_engine(make_url(SERVER).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
-
-
-def create_database() -> str:
-    name = f"triage_bench_{uuid.uuid4().hex[:10]}"
-    with _admin().connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    return make_url(SERVER).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_database(url: str) -> None:
-    db.dispose_engines()
-    with _admin().connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
 
 
 def items(start: int, n: int) -> list[dict]:

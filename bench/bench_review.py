@@ -27,14 +27,12 @@ import re
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import httpx
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from bench.common import Row, console, percentiles, report
+from bench.common import Row, console, create_database, drop_database, percentiles, report
 from triage import db
 from triage.accounts import create_user
 from triage.catalogue import load_catalogue
@@ -42,7 +40,6 @@ from triage.catalogue.index import CatalogueIndex
 from triage.catalogue.store import sync_catalogue
 from triage.resources import default_catalogue
 
-SERVER = os.environ.get("TRIAGE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 ITEMS = int(os.environ.get("TRIAGE_BENCH_ITEMS", "100000"))
 PER_ITEM = 2  # suggestions per item -> 200,000
 DECIDED = 0.2  # share of suggestions already decided (with a decision row each)
@@ -77,23 +74,6 @@ WORDS = [
     "minister",
     "announced",
 ]
-
-
-def _admin():
-    return create_engine(make_url(SERVER).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
-
-
-def create_database() -> str:
-    name = f"triage_bench_{uuid.uuid4().hex[:10]}"
-    with _admin().connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    return make_url(SERVER).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_database(url: str) -> None:
-    db.dispose_engines()
-    with _admin().connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
 
 
 def _ts(value: dt.datetime) -> str:

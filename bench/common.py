@@ -6,15 +6,21 @@ across machines; targets are stated beside each ratio.
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 import tracemalloc
+import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from triage import db
 
 console = Console()
 
@@ -67,3 +73,25 @@ def report(title: str, rows: list[Row]) -> None:
         mark = "" if r.ok is None else ("[green]ok[/]" if r.ok else "[red]missed[/]")
         table.add_row(r.name, f"{r.value:,.3f} {r.unit}".strip(), r.target, mark)
     console.print(table)
+
+
+# --- scratch PostgreSQL databases for the benchmarks that need a server -------------------------
+
+SERVER = os.environ.get("TRIAGE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _admin():
+    return create_engine(make_url(SERVER).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+
+
+def create_database() -> str:
+    name = f"triage_bench_{uuid.uuid4().hex[:10]}"
+    with _admin().connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    return make_url(SERVER).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    db.dispose_engines()
+    with _admin().connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
